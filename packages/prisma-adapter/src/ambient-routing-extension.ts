@@ -1,0 +1,35 @@
+import { currentTransactionScope, TransactionClosedError } from '@outboxkit/core';
+
+/**
+ * Why a client extension, and not only an accessor: business code keeps calling
+ * `db.order.create(...)` exactly as before, and inside a @Transactional method those calls run on
+ * the method's transaction. Outside one they run as usual. The accessor
+ * (`outbox.transactionClient()`) stays available for raw queries, which the extension does not
+ * reroute, and for code that prefers to be explicit.
+ *
+ * Only transactions opened by `owner` are joined, so two outboxes on two databases never cross.
+ */
+export function ambientRoutingExtension(owner: object) {
+  return {
+    name: 'outboxkit-ambient-transaction',
+    query: {
+      $allModels: {
+        $allOperations({ model, operation, args, query }: {
+          model: string;
+          operation: string;
+          args: unknown;
+          query: (args: unknown) => Promise<unknown>;
+        }): Promise<unknown> {
+          const scope = currentTransactionScope();
+          if (!scope || scope.owner !== owner) return query(args);
+          if (!scope.isOpen) throw new TransactionClosedError(`run ${model}.${operation}`);
+          const client = scope.handle.client as Record<string, Record<string, (args: unknown) => Promise<unknown>>>;
+          const delegate = client[model.charAt(0).toLowerCase() + model.slice(1)];
+          const method = delegate?.[operation];
+          if (!method) return query(args);
+          return method.call(delegate, args);
+        },
+      },
+    },
+  };
+}

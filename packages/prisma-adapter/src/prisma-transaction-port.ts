@@ -1,0 +1,26 @@
+import type { TransactionHandle, TransactionOptions, TransactionPort } from '@outboxkit/core';
+import type { PrismaClientLike, PrismaTransactionClient } from './prisma-client-like.js';
+import { prismaSqlExecutor } from './prisma-sql-executor.js';
+
+/**
+ * Opens Prisma interactive transactions for the core. The transaction is always opened on the
+ * client the application passed in, never on the routing extension built on top of it, so other
+ * extensions of the application run once, not twice.
+ */
+export class PrismaTransactionPort<C extends PrismaClientLike> implements TransactionPort<PrismaTransactionClient<C>> {
+  constructor(private readonly prisma: C) {}
+
+  runInTransaction<T>(
+    work: (handle: TransactionHandle<PrismaTransactionClient<C>>) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    return this.prisma.$transaction(
+      (tx) => work({ executor: prismaSqlExecutor(tx), client: tx }),
+      {
+        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+        ...(options.maxWaitMs === undefined ? {} : { maxWait: options.maxWaitMs }),
+        ...(options.isolationLevel === undefined ? {} : { isolationLevel: options.isolationLevel }),
+      },
+    ) as Promise<T>;
+  }
+}
