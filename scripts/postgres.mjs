@@ -1,0 +1,211 @@
+// PostgreSQL for the tests, the demo and the benchmarks: find (or start) a server, and create
+// and drop throwaway databases on it.
+//
+// The server is the one DATABASE_URL points at when it is set (its database part is replaced
+// by `postgres` for the admin connection, and by the database's own name in databaseUrl());
+// otherwise the local Debian cluster at postgresql://postgres@127.0.0.1:5432/postgres, which
+// ensurePostgres() starts with pg_ctlcluster when it is not accepting connections.
+//
+// Plain ESM on node builtins and `pg`, so it runs before anything is built.
+
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const execFileAsync = promisify(execFile);
+
+export const LOCAL_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
+const NAME_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+const READY_TIMEOUT_MS = 60_000;
+
+/** The server URL every function here works against: DATABASE_URL when set, else the local one. */
+function serverUrl() {
+  return process.env.DATABASE_URL || LOCAL_URL;
+}
+
+function validateName(name, what = 'database name') {
+  if (typeof name !== 'string' || !NAME_RE.test(name)) {
+    throw new Error(`invalid ${what} ${JSON.stringify(name)}: must match ${NAME_RE}`);
+  }
+  return name;
+}
+
+/** URL of the database `name` on the server (DATABASE_URL's server, or the local one). */
+export function databaseUrl(name) {
+  validateName(name);
+  const url = new URL(serverUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Admin connection: the server's `postgres` database. */
+function adminUrl() {
+  return databaseUrl('postgres');
+}
+
+function isLoopback(url) {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+async function withClient(connectionString, fn, { connectTimeoutMs = 5_000 } = {}) {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs });
+  // A server going away mid-session is reported as an 'error' event; without a listener the
+  // process would crash instead of the pending query rejecting.
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function acceptsConnections(url) {
+  try {
+    await withClient(url, (c) => c.query('SELECT 1'), { connectTimeoutMs: 2_000 });
+    return true;
+  } catch (err) {
+    return err;
+  }
+}
+
+async function waitUntilReady(url, timeoutMs = READY_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await acceptsConnections(url);
+    if (last === true) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `PostgreSQL at ${redact(url)} did not accept connections within ${timeoutMs} ms: ${last?.message ?? last}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function redact(url) {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+/** The Debian cluster version to manage: the highest one under /etc/postgresql. */
+function localClusterVersion() {
+  const dir = '/etc/postgresql';
+  const versions = existsSync(dir)
+    ? readdirSync(dir).filter((v) => /^\d+(\.\d+)?$/.test(v)).sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length === 0) {
+    throw new Error(
+      'PostgreSQL is not accepting connections and no local cluster was found under /etc/postgresql ' +
+        '(install the Debian package `postgresql`, or set DATABASE_URL to a running server)',
+    );
+  }
+  return versions[0];
+}
+
+async function pgCtlCluster(action, options = []) {
+  const version = localClusterVersion();
+  const args = ['--skip-systemctl-redirect', ...options, version, 'main', action];
+  try {
+    await execFileAsync('pg_ctlcluster', args, { timeout: 120_000 });
+  } catch (err) {
+    const detail = [err.stderr, err.stdout, err.message].filter(Boolean).join('\n').trim();
+    throw new Error(`pg_ctlcluster ${args.join(' ')} failed: ${detail}`);
+  }
+}
+
+let ready = null;
+
+/**
+ * Makes sure the server accepts connections and returns its admin URL (the server's `postgres`
+ * database). With DATABASE_URL unset (or pointing at a loopback address) a stopped local cluster
+ * is started with pg_ctlcluster; a remote DATABASE_URL that does not answer is an error.
+ */
+export async function ensurePostgres() {
+  ready ??= (async () => {
+    const url = adminUrl();
+    const first = await acceptsConnections(url);
+    if (first === true) return url;
+    if (process.env.DATABASE_URL && !isLoopback(url)) {
+      throw new Error(`PostgreSQL at ${redact(url)} (from DATABASE_URL) does not accept connections: ${first.message}`);
+    }
+    try {
+      await pgCtlCluster('start');
+    } catch (err) {
+      // Another process may have started it at the same time; only give up if it is still down.
+      if ((await acceptsConnections(url)) !== true) {
+        throw new Error(`PostgreSQL at ${redact(url)} does not accept connections (${first.message}), and starting it failed: ${err.message}`);
+      }
+    }
+    await waitUntilReady(url);
+    return url;
+  })();
+  try {
+    return await ready;
+  } catch (err) {
+    ready = null; // let a later call try again
+    throw err;
+  }
+}
+
+function quoteIdent(name) {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * (Re)creates the database `name` — dropping an existing one WITH (FORCE) first — optionally as a
+ * copy of `template`, and returns its URL.
+ */
+export async function createDatabase(name, { template } = {}) {
+  validateName(name);
+  if (template !== undefined) validateName(template, 'template name');
+  await ensurePostgres();
+  await withClient(adminUrl(), async (client) => {
+    await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    const sql = `CREATE DATABASE ${quoteIdent(name)}${template ? ` TEMPLATE ${quoteIdent(template)}` : ''}`;
+    // CREATE DATABASE ... TEMPLATE fails with 55006 while anyone is connected to the template;
+    // such sessions are usually short (another createDatabase, a closing pool), so retry a while.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await client.query(sql);
+        return;
+      } catch (err) {
+        if (err.code !== '55006' || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  });
+  return databaseUrl(name);
+}
+
+/** Drops the database `name` (WITH (FORCE): open sessions are terminated); no error if absent. */
+export async function dropDatabase(name) {
+  validateName(name);
+  await ensurePostgres();
+  await withClient(adminUrl(), (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+}
+
+/**
+ * Restarts the local cluster (for resilience tests): every open connection is cut. With
+ * `downMs` the server is stopped, kept down that long, then started. Resolves once it accepts
+ * connections again. Only for the local cluster: throws when DATABASE_URL names another host.
+ */
+export async function restartPostgres({ downMs = 0 } = {}) {
+  const url = adminUrl();
+  if (process.env.DATABASE_URL && !isLoopback(url)) {
+    throw new Error(`restartPostgres() manages only the local cluster, not ${redact(url)}`);
+  }
+  if (downMs > 0) {
+    await pgCtlCluster('stop', ['-m', 'fast']);
+    await new Promise((r) => setTimeout(r, downMs));
+    await pgCtlCluster('start');
+  } else {
+    await pgCtlCluster('restart', ['-m', 'fast']);
+  }
+  await waitUntilReady(url);
+}

@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Tests import the packages' sources, so a stale build can never hide a change. Child processes
+// started by integration tests (the relay CLI, the example services) run the built output,
+// which `npm test`'s pretest step rebuilds.
+const alias = {
+  '@outboxkit/core': here('./packages/core/src/index.ts'),
+  '@outboxkit/prisma-adapter': here('./packages/prisma-adapter/src/index.ts'),
+  '@outboxkit/kafka-relay': here('./packages/kafka-relay/src/index.ts'),
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.spec.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/integration/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['./test/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // Tests share one broker and one server; files run in parallel, each with its own database and topics.
+          fileParallelism: true,
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
