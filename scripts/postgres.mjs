@@ -49,6 +49,12 @@ function isLoopback(url) {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
+/** Whether `url` names the local Debian cluster (loopback, port 5432), which we may start. */
+function isLocalCluster(url) {
+  const port = new URL(url).port || '5432';
+  return isLoopback(url) && port === '5432';
+}
+
 async function withClient(connectionString, fn, { connectTimeoutMs = 5_000 } = {}) {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs });
   // A server going away mid-session is reported as an 'error' event; without a listener the
@@ -122,15 +128,15 @@ let ready = null;
 
 /**
  * Makes sure the server accepts connections and returns its admin URL (the server's `postgres`
- * database). With DATABASE_URL unset (or pointing at a loopback address) a stopped local cluster
- * is started with pg_ctlcluster; a remote DATABASE_URL that does not answer is an error.
+ * database). With DATABASE_URL unset (or naming a loopback address, port 5432) a stopped local
+ * cluster is started with pg_ctlcluster; any other DATABASE_URL that does not answer is an error.
  */
 export async function ensurePostgres() {
   ready ??= (async () => {
     const url = adminUrl();
     const first = await acceptsConnections(url);
     if (first === true) return url;
-    if (process.env.DATABASE_URL && !isLoopback(url)) {
+    if (!isLocalCluster(url)) {
       throw new Error(`PostgreSQL at ${redact(url)} (from DATABASE_URL) does not accept connections: ${first.message}`);
     }
     try {
@@ -197,8 +203,8 @@ export async function dropDatabase(name) {
  */
 export async function restartPostgres({ downMs = 0 } = {}) {
   const url = adminUrl();
-  if (process.env.DATABASE_URL && !isLoopback(url)) {
-    throw new Error(`restartPostgres() manages only the local cluster, not ${redact(url)}`);
+  if (!isLocalCluster(url)) {
+    throw new Error(`restartPostgres() manages only the local cluster (127.0.0.1:5432), not ${redact(url)}`);
   }
   if (downMs > 0) {
     await pgCtlCluster('stop', ['-m', 'fast']);

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { OutboxError } from '@outboxkit/core';
 import { Relay } from '../relay.js';
 import { relayOptionsFromEnv } from './relay-env.js';

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { Transactional, send } from '@outboxkit/core';
+import type { Database } from './database.js';
+
+export interface PlaceOrderInput {
+  customer: string;
+  sku: string;
+  quantity: number;
+  /** Demo switch: fail after the writes, so the order and its message roll back together. */
+  failAfterWrite?: boolean;
+}
+
+export class OrderRejectedError extends Error {
+  constructor(
+    readonly orderId: string,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'OrderRejectedError';
+  }
+}
+
+export class OrderService {
+  constructor(private readonly database: Database) {}
+
+  /** The order row and its orders.created message commit together, or neither does. */
+  @Transactional()
+  async placeOrder(input: PlaceOrderInput): Promise<{ orderId: string; messageId: string }> {
+    const orderId = randomUUID();
+    await this.database.db.order.create({
+      data: { id: orderId, customer: input.customer, sku: input.sku, quantity: input.quantity },
+    });
+    const messageId = send({
+      topic: 'orders.created',
+      key: orderId,
+      type: 'OrderCreated',
+      value: { orderId, customer: input.customer, sku: input.sku, quantity: input.quantity },
+    });
+    if (input.failAfterWrite) throw new OrderRejectedError(orderId, 'payment declined (demo failure after the writes)');
+    return { orderId, messageId };
+  }
+}

@@ -1,0 +1,90 @@
+import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
+import { kafkaBrokers, uniqueName } from './servers.js';
+
+export function kafkaClient(): Kafka {
+  return new Kafka({ clientId: uniqueName('test'), brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+}
+
+export async function createTopic(topic: string, partitions = 3): Promise<void> {
+  const admin: Admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface ReadRecord {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+function toReadRecord(partition: number, message: KafkaMessage): ReadRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : value.toString();
+  }
+  return {
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? null,
+    value: message.value?.toString() ?? null,
+    headers,
+  };
+}
+
+/** Records on the topic right now (sum over partitions of high minus low watermark); 0 if it does not exist. */
+export async function topicRecordCount(topic: string): Promise<number> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const topics = await admin.listTopics();
+    if (!topics.includes(topic)) return 0;
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Waits until the topic holds at least `count` records. */
+export async function waitForRecordCount(topic: string, count: number, timeoutMs = 60_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 0;
+  while (Date.now() < deadline) {
+    seen = await topicRecordCount(topic);
+    if (seen >= count) return seen;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return seen;
+}
+
+/**
+ * Reads every record the topic holds now, from the beginning, with a fresh consumer group.
+ * The count comes from the broker's watermarks, so a missing or extra record cannot hide.
+ */
+export async function readTopic(topic: string, timeoutMs = 60_000): Promise<ReadRecord[]> {
+  const total = await topicRecordCount(topic);
+  if (total === 0) return [];
+  const consumer = kafkaClient().consumer({ groupId: uniqueName('reader'), sessionTimeout: 10_000 });
+  const records: ReadRecord[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      records.push(toReadRecord(partition, message));
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (records.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await consumer.disconnect();
+  }
+  if (records.length < total) throw new Error(`read ${records.length} of ${total} records of ${topic} before the timeout`);
+  return records;
+}
