@@ -28,7 +28,15 @@ await consumer.run({
 });
 console.log(JSON.stringify({ event: 'consuming', groupId, topic }));
 
+// Progress for whoever watches (the demo waits on these lines).
+let reported = '';
+const progress = setInterval(() => {
+  const line = JSON.stringify({ event: 'stats', ...inbox.stats });
+  if (line !== reported) console.log((reported = line));
+}, 200);
+
 async function shutdown() {
+  clearInterval(progress);
   await consumer.disconnect();
   await database.prisma.$disconnect();
   // The demo reads this last line for its counts.

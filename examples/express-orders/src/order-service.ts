@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Transactional, send } from '@outboxkit/core';
 import type { Database } from './database.js';
 
+/** The topic of order events; configurable so a shared broker can host several demo runs. */
+export const ORDERS_TOPIC = process.env.ORDERS_TOPIC ?? 'orders.created';
+
 export interface PlaceOrderInput {
   customer: string;
   sku: string;
@@ -31,7 +34,7 @@ export class OrderService {
       data: { id: orderId, customer: input.customer, sku: input.sku, quantity: input.quantity },
     });
     const messageId = send({
-      topic: 'orders.created',
+      topic: ORDERS_TOPIC,
       key: orderId,
       type: 'OrderCreated',
       value: { orderId, customer: input.customer, sku: input.sku, quantity: input.quantity },
