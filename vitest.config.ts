@@ -20,6 +20,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['packages/*/src/**/*.spec.ts'],
           environment: 'node',
         },
@@ -28,6 +29,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration',
+          // Runs after the unit project, with its own worker limit.
+          sequence: { groupOrder: 1 },
           include: ['packages/*/test/integration/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['./test/global-setup.ts'],
