@@ -89,14 +89,17 @@ async function cliStop() {
   let state;
   try {
     state = JSON.parse(readFileSync(cliStateFile(), 'utf8'));
-  } catch {
-    process.stderr.write('[kafka] no broker started by `kafka.mjs start` is recorded\n');
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+    process.stderr.write(`[kafka] nothing to stop: no ${cliStateFile()} from \`kafka.mjs start\`\n`);
     return;
   }
   try {
     process.kill(state.pid, 'SIGTERM');
-  } catch {
-    await rm(cliStateFile(), { force: true }); // stale: that process is gone
+  } catch (err) {
+    if (err.code !== 'ESRCH') throw err;
+    process.stderr.write(`[kafka] process ${state.pid} is already gone\n`);
+    await rm(cliStateFile(), { force: true });
     return;
   }
   for (let i = 0; i < 300; i++) {
