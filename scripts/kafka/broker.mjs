@@ -137,7 +137,16 @@ export async function startKafka(options = {}) {
   const terminate = async (signal) => {
     if (!running()) return;
     proc.child.kill(signal);
-    const timedOut = await Promise.race([proc.exited.then(() => false), sleep(STOP_TIMEOUT_MS).then(() => true)]);
+    // The escalation timer is cleared once java exits: a pending timer would keep the caller's
+    // process (vitest's main process, the demo) alive for the full timeout.
+    let timer;
+    const timedOut = await Promise.race([
+      proc.exited.then(() => false),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     if (timedOut) {
       proc.child.kill('SIGKILL');
       await proc.exited;
