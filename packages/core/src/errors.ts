@@ -13,6 +13,17 @@ export type OutboxErrorCode =
   | 'OUTBOX_INVALID_TRANSITION'
   | 'OUTBOX_PUBLISH_FAILED'
   | 'OUTBOX_INBOX_MISSING_ID'
+  | 'OUTBOX_NON_RETRYABLE'
+  | 'OUTBOX_MESSAGE_DECODE'
+  | 'OUTBOX_LEASE_LOST'
+  | 'OUTBOX_HALF_IN_TRANSACTION'
+  | 'OUTBOX_HALF_ALREADY_RESOLVED'
+  | 'OUTBOX_HALF_NOT_FOUND'
+  | 'OUTBOX_LOCAL_TRANSACTION_ROLLBACK'
+  | 'OUTBOX_LOCAL_TRANSACTION_FENCED'
+  | 'OUTBOX_CHECKER_UNAVAILABLE'
+  | 'OUTBOX_CHECKER_FAILED'
+  | 'OUTBOX_CHECKER_DUPLICATE'
   | 'OUTBOX_DATABASE';
 
 export interface OutboxErrorOptions {
@@ -131,6 +142,165 @@ export class InboxMissingIdError extends OutboxError {
   constructor(detail: string) {
     super('OUTBOX_INBOX_MISSING_ID', detail);
     this.name = 'InboxMissingIdError';
+  }
+}
+
+/**
+ * Thrown by a consumer handler to say "trying again will not help": the consumer helper sends the
+ * record to the dead-letter topic at once instead of retrying it through the delay levels.
+ */
+export class NonRetryableError extends OutboxError {
+  constructor(message: string, options: OutboxErrorOptions = {}) {
+    super('OUTBOX_NON_RETRYABLE', message, { ...options, retriable: false });
+    this.name = 'NonRetryableError';
+  }
+}
+
+/** A consumed record's value could not be decoded; it goes to the dead-letter topic at once. */
+export class MessageDecodeError extends OutboxError {
+  constructor(detail: string, options: OutboxErrorOptions = {}) {
+    super('OUTBOX_MESSAGE_DECODE', `Cannot decode the record's value: ${detail}`, { ...options, retriable: false });
+    this.name = 'MessageDecodeError';
+  }
+}
+
+/**
+ * A relay instance no longer holds the partition lease a batch needs (another instance took it
+ * after this one stalled past the lease). The batch is rolled back; its rows stay READY for the
+ * new owner.
+ */
+export class LeaseLostError extends OutboxError {
+  constructor(detail: string, options: OutboxErrorOptions = {}) {
+    super('OUTBOX_LEASE_LOST', `Relay lease lost: ${detail}`, { ...options, retriable: true });
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** Publishing a batch took longer than the time left on the relay's leases; the batch is rolled back. */
+export class PublishTimeoutError extends OutboxError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, options: OutboxErrorOptions = {}) {
+    super('OUTBOX_PUBLISH_FAILED', `Publishing the batch did not finish within ${timeoutMs} ms (the time left on the relay's leases)`, {
+      ...options,
+      retriable: true,
+    });
+    this.name = 'PublishTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+// ---- half messages and the back-check (issue 3) ----
+
+/** `sendHalf` was called inside an open outbox transaction; a half message commits on its own. */
+export class HalfMessageInTransactionError extends OutboxError {
+  constructor() {
+    super(
+      'OUTBOX_HALF_IN_TRANSACTION',
+      'A half message cannot be sent inside an outbox transaction: its HALF row must commit on its own, ' +
+        'before the local transaction runs. Call sendHalf outside the transaction, or use send() to ' +
+        'commit the message together with the transaction (same-transaction mode).',
+    );
+    this.name = 'HalfMessageInTransactionError';
+  }
+}
+
+/**
+ * A decision for a half message came after a different one had been applied (for example a late
+ * COMMIT after the checker's ROLLBACK). The first final decision wins; this one changed nothing.
+ */
+export class HalfMessageAlreadyResolvedError extends OutboxError {
+  /** The decision that was refused. */
+  readonly attempted: 'COMMIT' | 'ROLLBACK';
+  /** The row's status when the decision arrived (READY, PUBLISHED, DEAD or ROLLED_BACK). */
+  readonly currentStatus: string;
+  constructor(messageId: string, attempted: 'COMMIT' | 'ROLLBACK', currentStatus: string, options: OutboxErrorOptions = {}) {
+    super(
+      'OUTBOX_HALF_ALREADY_RESOLVED',
+      `Half message ${messageId} is already ${currentStatus}; the later decision ${attempted} was rejected ` +
+        `(the first final decision wins).`,
+      { ...options, messageId },
+    );
+    this.name = 'HalfMessageAlreadyResolvedError';
+    this.attempted = attempted;
+    this.currentStatus = currentStatus;
+  }
+}
+
+/** No outbox row has this id. */
+export class HalfMessageNotFoundError extends OutboxError {
+  constructor(messageId: string) {
+    super('OUTBOX_HALF_NOT_FOUND', `No outbox message with id ${messageId}.`, { messageId });
+    this.name = 'HalfMessageNotFoundError';
+  }
+}
+
+/**
+ * Throw it from a half message's local transaction (a @HalfMessage method) to roll the half
+ * message back at once: the local step knows it did not happen. Any other throw counts as UNKNOWN,
+ * because the local work may already have taken effect.
+ */
+export class LocalTransactionRollback extends OutboxError {
+  constructor(reason = 'the local transaction rolled back', options: OutboxErrorOptions = {}) {
+    super('OUTBOX_LOCAL_TRANSACTION_ROLLBACK', reason, options);
+    this.name = 'LocalTransactionRollback';
+  }
+}
+
+/**
+ * A half message's local database transaction started after the back-check had already decided
+ * ROLLBACK for it (the check found no marker after the local transaction's deadline). The local
+ * transaction was rolled back so its effects cannot contradict that decision.
+ */
+export class LocalTransactionFencedError extends OutboxError {
+  constructor(messageId: string, transactionId: string) {
+    super(
+      'OUTBOX_LOCAL_TRANSACTION_FENCED',
+      `The local transaction ${transactionId} of half message ${messageId} was already rolled back by the ` +
+        `back-check (it started after its deadline); its work was not committed.`,
+      { messageId },
+    );
+    this.name = 'LocalTransactionFencedError';
+  }
+}
+
+/**
+ * The back-check reached no checker for a producer group (none registered in this process, the
+ * application's HTTP endpoint down, refused or timing out). Such a check is not counted.
+ */
+export class CheckerUnavailableError extends OutboxError {
+  readonly producerGroup: string;
+  constructor(producerGroup: string, detail: string, options: OutboxErrorOptions = {}) {
+    super('OUTBOX_CHECKER_UNAVAILABLE', `No checker reachable for producer group "${producerGroup}": ${detail}`, {
+      retriable: true,
+      ...options,
+    });
+    this.name = 'CheckerUnavailableError';
+    this.producerGroup = producerGroup;
+  }
+}
+
+/** A checker was reached but failed (threw, timed out in process, or answered nonsense). Counts as one check. */
+export class CheckerFailedError extends OutboxError {
+  readonly producerGroup: string;
+  constructor(producerGroup: string, detail: string, options: OutboxErrorOptions = {}) {
+    super('OUTBOX_CHECKER_FAILED', `The checker of producer group "${producerGroup}" failed: ${detail}`, {
+      retriable: true,
+      ...options,
+    });
+    this.name = 'CheckerFailedError';
+    this.producerGroup = producerGroup;
+  }
+}
+
+/** Two checkers registered for one producer group in one registry. */
+export class DuplicateCheckerError extends OutboxError {
+  constructor(producerGroup: string) {
+    super(
+      'OUTBOX_CHECKER_DUPLICATE',
+      `A checker for producer group "${producerGroup}" is already registered. Register one checker per group ` +
+        `(pass { replace: true } to swap it on purpose).`,
+    );
+    this.name = 'DuplicateCheckerError';
   }
 }
 

@@ -10,6 +10,10 @@ export {
   InvalidConfigError,
   InvalidTransitionError,
   InboxMissingIdError,
+  NonRetryableError,
+  MessageDecodeError,
+  LeaseLostError,
+  PublishTimeoutError,
   toOutboxError,
   type OutboxErrorCode,
   type OutboxErrorOptions,
@@ -48,14 +52,22 @@ export {
   type QualifiedTables,
 } from './sql/identifiers.js';
 export { insertMessages, KEY_LOCK_NAMESPACE } from './sql/insert-messages.js';
-export { claimReadyBatch, type ClaimedRow } from './sql/claim-ready-batch.js';
+export { claimReadyBatch, type ClaimedRow, type ClaimReadyBatchOptions } from './sql/claim-ready-batch.js';
 export { markPublished, deletePublished } from './sql/mark-published.js';
 export { markDead } from './sql/mark-dead.js';
 export { recordInboxReceipt, type InboxReceipt } from './sql/record-inbox-receipt.js';
 export { exponentialBackoff, DEFAULT_BACKOFF, type BackoffPolicy, type ExponentialBackoffOptions } from './retry-policy.js';
-export type { Publisher, PublishOutcome } from './relay/publisher.js';
+export type { Publisher, PublishOutcome, PublishOptions } from './relay/publisher.js';
 export type { SqlTransactionRunner } from './relay/sql-transaction-runner.js';
-export { SqlRelayStore, toStoredMessage, type BatchResult, type RetentionMode } from './relay/sql-relay-store.js';
+export {
+  SqlRelayStore,
+  toStoredMessage,
+  type BatchResult,
+  type RetentionMode,
+  type DeadKeyPolicy,
+  type SqlRelayStoreOptions,
+  type PublishFunction,
+} from './relay/sql-relay-store.js';
 export { RelayLoop, type RelayLoopOptions } from './relay/relay-loop.js';
 export {
   headerValue,
@@ -65,6 +77,186 @@ export {
   type MessageIdExtractor,
 } from './inbox/consumed-record.js';
 export { Inbox, type InboxOptions, type InboxEvents, type InboxResult, type InboxContext } from './inbox/inbox.js';
+export type { InboxHandleOptions, InboxBatchItem, InboxBatchOutcome } from './inbox/inbox.js';
 
 /** Convenience alias: send a message in the current transaction (plain-function form). */
 export { sendInCurrentTransaction as send } from './outbox.js';
+
+// Schema description and DDL (the migration generator renders these; usable with any migration tool).
+export {
+  outboxkitSchema,
+  modelNameFor,
+  DEFAULT_SCHEMA_OPTIONS,
+  type OutboxSchemaOptions,
+  type SchemaDefinition,
+  type TableDefinition,
+  type TableRole,
+  type ColumnDefinition,
+  type ColumnType,
+  type ColumnDefault,
+  type IndexDefinition,
+  type ExtraDefinition,
+  type PayloadMode,
+} from './schema/outboxkit-schema.js';
+export { postgresSchemaDialect, postgresDefault, POSTGRES_TRANSACTION_ID, type SchemaDialect } from './schema/schema-dialect.js';
+export {
+  outboxSchemaSql,
+  renderSchemaSql,
+  renderSchemaChanges,
+  allOf as allSchemaChanges,
+  type OutboxSchemaSqlOptions,
+  type SchemaChanges,
+} from './schema/schema-ddl.js';
+
+// Relay for production (issue 4): partition leases, fencing, nudges, retention, operator SQL.
+export { partitionOf, heldPartitions, type LeaseFence } from './sql/lease-fence.js';
+export { ensureLeasePartitions, countLeasePartitions } from './sql/lease-partitions.js';
+export { heartbeatMember, leaveMembership, type RelayMember } from './sql/lease-membership.js';
+export { renewLeases, type LeaseRow } from './sql/lease-renew.js';
+export { acquireLeases } from './sql/lease-acquire.js';
+export { releaseLeases, releaseAllLeases } from './sql/lease-release.js';
+export {
+  listDeadMessages,
+  retryDeadMessages,
+  retryAllDeadMessages,
+  type DeadMessageRow,
+  type ListDeadOptions,
+} from './sql/dead-messages.js';
+export { deleteExpiredPublished, tryCleanupLock, CLEANUP_LOCK_NAMESPACE } from './sql/delete-expired-published.js';
+export { relayStats, type RelayStatsRow } from './sql/relay-stats.js';
+export { notifyRelay, DEFAULT_RELAY_CHANNEL, RelayNudge } from './sql/notify-relay.js';
+export { fairShare, planLeases, leaseValidUntil, publishBudget, type LeasePlan } from './relay/lease-math.js';
+export {
+  PartitionLeases,
+  type PartitionLeasesOptions,
+  type LeaseChange,
+  type BatchLease,
+} from './relay/partition-leases.js';
+export { nudgeRelayAfterCommit, type CommitEvents, type RelayNudgeOptions } from './relay/commit-nudge.js';
+export { RetentionCleaner, type RetentionCleanerOptions } from './relay/retention-cleaner.js';
+
+// Consumer side (issue 5): retry levels, dead letters, dedupe keys, inbox retention, handler forms.
+export { DEFAULT_DELAY_LEVELS, parseDelayLevels, delayLevelFor, delayForRetry } from './consumer/delay-levels.js';
+export {
+  resolveReconsumePolicy,
+  decideAfterFailure,
+  isRetryableError,
+  DEFAULT_RECONSUME_OPTIONS,
+  type ReconsumeOptions,
+  type ReconsumePolicy,
+  type RetryableErrorPredicate,
+  type DeadLetterReason,
+  type FailureDecision,
+} from './consumer/reconsume-policy.js';
+export {
+  CONSUMER_HEADERS,
+  readDeliveryInfo,
+  retryHeaders,
+  deadLetterHeaders,
+  replayHeaders,
+  summarizeStack,
+  type DeliveryInfo,
+  type RecordHeaders,
+} from './consumer/consumer-headers.js';
+export { resolveDedupeKey, offsetKey, type DedupeKey, type DedupeKeySource } from './consumer/dedupe-key.js';
+export { retryTopicFor, deadLetterTopicFor } from './consumer/consumer-topics.js';
+export { decodeJson, decodeRaw, decodeValue, type ValueDecoder } from './consumer/decode.js';
+export {
+  defineInboxHandler,
+  handlerTopics,
+  type InboxHandlerContext,
+  type InboxHandlerFn,
+  type InboxHandlerOptions,
+  type InboxHandlerDefinition,
+} from './consumer/inbox-handler.js';
+export {
+  InboxHandler,
+  collectInboxHandlers,
+  getInboxHandlerMethods,
+  INBOX_HANDLER_METADATA,
+  type InboxHandlerMethod,
+} from './decorators/inbox-handler.js';
+export { recordInboxReceipts } from './sql/record-inbox-receipts.js';
+export { pruneInboxReceipts, type PruneInboxReceiptsOptions } from './sql/prune-inbox-receipts.js';
+export { pruneInbox, DEFAULT_INBOX_RETENTION, type InboxRetentionOptions, type PruneResult } from './inbox/prune-inbox.js';
+
+// ---- half messages and the checkLocalTransaction back-check (issue 3) ----
+export {
+  HalfMessageInTransactionError,
+  HalfMessageAlreadyResolvedError,
+  HalfMessageNotFoundError,
+  LocalTransactionRollback,
+  LocalTransactionFencedError,
+  CheckerUnavailableError,
+  CheckerFailedError,
+  DuplicateCheckerError,
+} from './errors.js';
+export { LocalTransactionState, isLocalTransactionState } from './half/local-transaction-state.js';
+export type {
+  HalfMessageInput,
+  HalfMessageContext,
+  HalfSendResult,
+  LocalTransaction,
+  LocalTransactionMode,
+  SendHalfOptions,
+} from './half/half-message.js';
+export type { HalfMessageEvents, HalfDecider } from './half/half-events.js';
+export { sendHalfMessage, sendHalfMessage as sendHalf, resolveHalf } from './half/send-half-message.js';
+export { currentHalfMessage } from './half/half-message-context.js';
+export { HalfMessage, type HalfMessageOptions } from './half/half-message-decorator.js';
+export { applyHalfDecision, classifyAfterMiss, type ApplyHalfDecisionResult } from './half/apply-half-decision.js';
+export type { HalfMessageView, TransactionChecker as TransactionCheckerFn, CheckerResolver } from './checker/checker-types.js';
+export { CheckerRegistry, defaultCheckerRegistry, registerChecker } from './checker/checker-registry.js';
+export { TransactionChecker, registerCheckers, checkerMethodsOf, CHECKER_METADATA } from './checker/transaction-checker-decorator.js';
+export {
+  planCheck,
+  answerFromError,
+  fixedCheckSchedule,
+  type CheckAnswer,
+  type CheckPlan,
+  type CheckResult,
+  type CheckSchedule,
+} from './checker/check-decision.js';
+export {
+  resolveHalfCheckSettings,
+  DEFAULT_HALF_CHECK_OPTIONS,
+  type HalfCheckOptions,
+  type ResolvedHalfCheckSettings,
+} from './checker/half-check-settings.js';
+export {
+  HalfCheckService,
+  type HalfCheckServiceOptions,
+  type HalfCheckEvents,
+  type HalfCheckStats,
+  type HalfAgeSnapshot,
+} from './checker/half-check-service.js';
+export { HalfMessageAdmin, type HalfMessageSummary, type AdminActionResult } from './checker/half-message-admin.js';
+export { toHalfMessageView } from './checker/half-message-view.js';
+export {
+  signCheckRequest,
+  verifyCheckSignature,
+  constantTimeEqual,
+  CHECK_SIGNATURE_HEADER,
+  CHECK_TIMESTAMP_HEADER,
+  DEFAULT_SIGNATURE_TOLERANCE_MS,
+} from './checker/http/check-signature.js';
+export {
+  encodeCheckRequest,
+  decodeCheckRequest,
+  decodeCheckAnswer,
+  CHECK_PROTOCOL_VERSION,
+  type CheckRequestBody,
+  type CheckResponseBody,
+} from './checker/http/check-protocol.js';
+export { createCheckerHandler, type CheckerHandlerOptions, type CheckerHttpHandler } from './checker/http/checker-http-handler.js';
+export { insertHalfMessage, type InsertHalfMessageOptions } from './sql/insert-half-message.js';
+export { resolveHalfMessage, halfMessageStatus, noteHalfMessage, type HalfDecision } from './sql/resolve-half-message.js';
+export { claimDueHalfMessages, type DueHalfRow, type ClaimDueHalfOptions } from './sql/claim-due-half-messages.js';
+export { deferHalfCheck, type DeferHalfCheckOptions } from './sql/defer-half-check.js';
+export { insertTxMarker } from './sql/insert-tx-marker.js';
+export { findTxMarker } from './sql/find-tx-marker.js';
+export { fenceHalfMessage } from './sql/fence-half-message.js';
+export { pruneTxMarkers } from './sql/prune-tx-markers.js';
+export { listHalfMessages, type HalfMessageRow, type ListHalfMessagesOptions } from './sql/list-half-messages.js';
+export { resumeHalfChecks } from './sql/resume-half-checks.js';
+export { halfAgeSnapshot, type HalfAgeRow } from './sql/half-age-snapshot.js';

@@ -9,8 +9,12 @@ import { insertMessages } from './sql/insert-messages.js';
 import { currentScope, runInScope } from './transaction/ambient-transaction.js';
 import { TransactionScope } from './transaction/transaction-scope.js';
 import { setDefaultOutbox } from './default-outbox.js';
+import type { HalfMessageEvents } from './half/half-events.js';
+import type { HalfMessageInput, HalfSendResult, LocalTransaction, SendHalfOptions } from './half/half-message.js';
+import { sendHalfMessage } from './half/send-half-message.js';
 
-export interface OutboxEvents {
+/** Transaction events, and the half-message events of half/half-events.ts. */
+export interface OutboxEvents extends HalfMessageEvents {
   /** A transaction that sent messages committed; fired after commit. */
   'transaction:committed': { messageIds: string[]; topics: string[] };
   /** A transaction opened by outboxkit rolled back. */
@@ -84,6 +88,15 @@ export class Outbox<TClient = unknown> {
    */
   send(message: OutboxMessageInput): string {
     return sendInCurrentTransaction(message);
+  }
+
+  /**
+   * Sends a half message and runs its local transaction (half-message mode; see
+   * half/send-half-message.ts): the HALF row commits first, then `local` runs, and its outcome
+   * commits or rolls the message back — or leaves it to the relay's back-check.
+   */
+  sendHalf(message: HalfMessageInput, local: LocalTransaction, options: Omit<SendHalfOptions, 'outbox'> = {}): Promise<HalfSendResult> {
+    return sendHalfMessage(message, local, { ...options, outbox: this });
   }
 
   /** The adapter's client bound to the current transaction (a Prisma transaction client, say). */

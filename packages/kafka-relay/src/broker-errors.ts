@@ -24,6 +24,28 @@ export function isPermanentBrokerError(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Errors after which the idempotent producer's session is unusable (the broker forgot its
+ * producer id or sequence, e.g. after a restart that lost state) or the producer object is shut:
+ * the relay replaces the producer instead of retrying with it forever.
+ */
+const PRODUCER_STATE_ERROR_TYPES = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+  'PRODUCER_FENCED',
+]);
+
+export function needsNewProducer(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== 'object' || depth > 5) return false;
+  const { type, message, cause, errors } = error as { type?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof type === 'string' && PRODUCER_STATE_ERROR_TYPES.has(type)) return true;
+  if (typeof message === 'string' && /producer is disconnect/i.test(message)) return true;
+  if (cause && cause !== error && needsNewProducer(cause, depth + 1)) return true;
+  return Array.isArray(errors) && errors.some((e) => needsNewProducer(e, depth + 1));
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const type = (error as { type?: unknown }).type;

@@ -1,80 +1,131 @@
-import type { Publisher, PublishOutcome, StoredMessage } from '@outboxkit/core';
+import type { Publisher, PublishOptions, PublishOutcome, StoredMessage } from '@outboxkit/core';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { describeError, isPermanentBrokerError } from './broker-errors.js';
 import { recordSize, toKafkaRecord } from './kafka-record.js';
 
 export interface KafkaPublisherOptions {
-  /** Largest record sent, bytes; bigger ones are parked as DEAD without a round trip. Default 1,048,576. */
+  /** Largest record sent, bytes; bigger ones are reported as permanent failures without a round trip. Default 1,048,576. */
   maxRecordBytes?: number;
+  /** A batch goes out in consecutive produce requests of at most this many record bytes. Default 1,000,000. */
+  maxRequestBytes?: number;
+  /**
+   * Replaces the producer (pass it with `producer` as a function). Called after a request was
+   * rejected for good and before its records are replayed one by one: when a request spanning
+   * several partitions is rejected for one of them, the broker still appends the others, but
+   * kafkajs's idempotent producer does not advance its sequence numbers for them, and every
+   * later send to those partitions would fail with OUT_OF_ORDER_SEQUENCE_NUMBER.
+   */
+  replaceProducer?: (reason: string) => Promise<void>;
+}
+
+interface Item {
+  message: StoredMessage;
+  record: Message;
+  size: number;
 }
 
 /**
- * Publishes a batch in ONE produce request (kafkajs does not batch on its own). Records of one
- * key keep their order: they go to one partition, in batch order, through an idempotent producer
- * with one request in flight.
+ * Publishes a batch in as few produce requests as its size allows — usually ONE (kafkajs does
+ * not batch on its own). Records of one key keep their order: they go to one partition, in
+ * batch order, through an idempotent producer with one request in flight, and a request is sent
+ * only after the previous one was acknowledged.
  *
- * When the broker rejects the batch for good (a record too large, a bad topic) the batch is
- * replayed record by record to find the poison ones, which are reported as permanent failures;
- * a transient failure (broker down) throws, and the relay retries the whole batch later.
+ * When the broker rejects a request for good (a record too large for the topic, a bad topic) the
+ * request is replayed record by record to find the poison ones, reported as permanent failures;
+ * with `holdKeysAfterPoison`, no later record of a poisoned key is sent (reported `held`). A
+ * transient failure (broker down) throws, and the relay retries the whole batch later.
+ *
+ * `producer` may be a function, so the relay can replace a broken producer between batches.
  */
 export class KafkaPublisher implements Publisher {
   private readonly maxRecordBytes: number;
+  private readonly maxRequestBytes: number;
+  private readonly producer: () => Producer;
+  private readonly replaceProducer: ((reason: string) => Promise<void>) | undefined;
 
-  constructor(
-    private readonly producer: Producer,
-    options: KafkaPublisherOptions = {},
-  ) {
+  constructor(producer: Producer | (() => Producer), options: KafkaPublisherOptions = {}) {
+    this.producer = typeof producer === 'function' ? producer : () => producer;
     this.maxRecordBytes = options.maxRecordBytes ?? 1_048_576;
+    this.maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
+    this.replaceProducer = options.replaceProducer;
   }
 
-  async publish(batch: readonly StoredMessage[]): Promise<PublishOutcome[]> {
+  async publish(batch: readonly StoredMessage[], options: PublishOptions = { holdKeysAfterPoison: false }): Promise<PublishOutcome[]> {
     const outcomes = new Map<string, PublishOutcome>();
-    const sendable: Array<{ message: StoredMessage; record: Message }> = [];
+    const poisoned = new Set<string>();
+    const hold = options.holdKeysAfterPoison;
+    const isHeld = (message: StoredMessage): boolean => {
+      if (!hold || message.key === null || !poisoned.has(message.key)) return false;
+      outcomes.set(message.id, {
+        id: message.id,
+        ok: false,
+        permanent: false,
+        held: true,
+        error: `held: an earlier message of key "${message.key}" is DEAD (dead-key policy "hold")`,
+      });
+      return true;
+    };
+    const fail = (message: StoredMessage, error: string): void => {
+      outcomes.set(message.id, { id: message.id, ok: false, permanent: true, error });
+      if (message.key !== null) poisoned.add(message.key);
+    };
+
+    const sendable: Item[] = [];
     for (const message of batch) {
+      if (isHeld(message)) continue;
       const record = toKafkaRecord(message);
       const size = recordSize(record);
       if (size > this.maxRecordBytes) {
-        outcomes.set(message.id, {
-          id: message.id,
-          ok: false,
-          permanent: true,
-          error: `MESSAGE_TOO_LARGE: record of ${size} bytes exceeds maxRecordBytes ${this.maxRecordBytes}`,
-        });
+        fail(message, `MESSAGE_TOO_LARGE: record of ${size} bytes exceeds maxRecordBytes ${this.maxRecordBytes}`);
       } else {
-        sendable.push({ message, record });
+        sendable.push({ message, record, size });
       }
     }
 
-    if (sendable.length > 0) {
+    for (const request of this.requests(sendable)) {
+      const items = request.filter((item) => !isHeld(item.message));
+      if (items.length === 0) continue;
       try {
-        await this.producer.sendBatch({ topicMessages: groupByTopic(sendable), acks: -1 });
-        for (const { message } of sendable) outcomes.set(message.id, { id: message.id, ok: true });
+        await this.producer().sendBatch({ topicMessages: groupByTopic(items), acks: -1 });
+        for (const { message } of items) outcomes.set(message.id, { id: message.id, ok: true });
       } catch (error) {
         if (!isPermanentBrokerError(error)) throw error;
-        await this.isolatePoison(sendable, outcomes);
+        await this.replaceProducer?.(`a produce request was rejected: ${describeError(error)}`);
+        // Record by record, in order, to tell the poison records from the good ones. A record
+        // the broker had already appended from the rejected request goes again (at-least-once).
+        for (const item of items) {
+          if (isHeld(item.message)) continue;
+          try {
+            await this.producer().send({ topic: item.message.topic, messages: [item.record], acks: -1 });
+            outcomes.set(item.message.id, { id: item.message.id, ok: true });
+          } catch (recordError) {
+            if (!isPermanentBrokerError(recordError)) throw recordError;
+            fail(item.message, describeError(recordError));
+          }
+        }
       }
     }
     return batch.map((m) => outcomes.get(m.id) as PublishOutcome);
   }
 
-  /** Sends one record at a time, in order, to tell poison records from good ones. */
-  private async isolatePoison(
-    items: Array<{ message: StoredMessage; record: Message }>,
-    outcomes: Map<string, PublishOutcome>,
-  ): Promise<void> {
-    for (const { message, record } of items) {
-      try {
-        await this.producer.send({ topic: message.topic, messages: [record], acks: -1 });
-        outcomes.set(message.id, { id: message.id, ok: true });
-      } catch (error) {
-        if (!isPermanentBrokerError(error)) throw error;
-        outcomes.set(message.id, { id: message.id, ok: false, permanent: true, error: describeError(error) });
+  /** Consecutive slices of at most maxRequestBytes (a record larger than that goes alone). */
+  private *requests(items: Item[]): Generator<Item[]> {
+    let current: Item[] = [];
+    let bytes = 0;
+    for (const item of items) {
+      if (current.length > 0 && bytes + item.size > this.maxRequestBytes) {
+        yield current;
+        current = [];
+        bytes = 0;
       }
+      current.push(item);
+      bytes += item.size;
     }
+    if (current.length > 0) yield current;
   }
 }
 
-function groupByTopic(items: Array<{ message: StoredMessage; record: Message }>): TopicMessages[] {
+function groupByTopic(items: Item[]): TopicMessages[] {
   const byTopic = new Map<string, Message[]>();
   for (const { message, record } of items) {
     let list = byTopic.get(message.topic);

@@ -1,8 +1,8 @@
 import type { SqlExecutor, SqlStatement, SqlTransactionRunner } from '@outboxkit/core';
-import type { Pool, PoolClient } from 'pg';
+import type { Client, Pool, PoolClient } from 'pg';
 
 /** The relay's own connection to the database: a pg Pool, so the sidecar needs no Prisma client. */
-export function pgExecutor(client: Pool | PoolClient): SqlExecutor {
+export function pgExecutor(client: Pool | PoolClient | Client): SqlExecutor {
   return {
     async query<Row>(statement: SqlStatement): Promise<Row[]> {
       const result = await client.query(statement.text, statement.values as unknown[]);

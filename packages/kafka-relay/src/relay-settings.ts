@@ -1,36 +1,82 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import {
   createConsoleLogger,
+  DEFAULT_RELAY_CHANNEL,
   exponentialBackoff,
   InvalidConfigError,
   qualifyTables,
+  quoteIdentifier,
   type BackoffPolicy,
+  type DeadKeyPolicy,
   type Logger,
   type QualifiedTables,
   type RetentionMode,
   type TableNamesOptions,
 } from '@outboxkit/core';
+import type { RelayHalfMessageOptions } from './check/relay-half-checks.js';
+
+export interface RelayHttpOptions {
+  /** Port of /healthz, /readyz and /metrics; 0 picks a free one (logged). */
+  port: number;
+  /** Interface to bind. Default 127.0.0.1 (not reachable from other hosts). */
+  host?: string;
+}
 
 export interface RelayOptions {
-  /** PostgreSQL connection string for the relay's own pool. Either this or `pool`. */
+  /** PostgreSQL connection string for the relay's own pool. */
   databaseUrl?: string;
-  /** Kafka bootstrap brokers, e.g. ["127.0.0.1:9092"]. Either this or `producer`. */
+  /** Kafka bootstrap brokers, e.g. ["127.0.0.1:9092"]. */
   brokers?: string[];
   /** Kafka client id. Default `outbox-relay`. */
   clientId?: string;
   /** Table and schema names; must match the Outbox's. */
   tables?: TableNamesOptions;
+  /**
+   * Half messages' back-check (issue 3, check/relay-half-checks.ts): its timings and where the
+   * checkers are. On by default with the defaults of SPEC §2; `false` turns it off.
+   */
+  halfMessages?: false | RelayHalfMessageOptions;
+  /** Lease and instance tables (in `tables.schema`). Defaults `outbox_relay_lease`, `outbox_relay_instance`. */
+  leaseTables?: { lease?: string; instance?: string };
   /** Rows claimed and published per batch. Default 500. */
   batchSize?: number;
   /** First idle poll after the outbox ran dry, ms. Default 10. */
   minIdleMs?: number;
-  /** Slowest idle poll, ms. Default 1,000. */
+  /** Slowest idle poll, ms (the fallback when no nudge arrives). Default 1,000. */
   maxIdleMs?: number;
-  /** `keep` published rows (status PUBLISHED) or `delete` them. Default `keep`. */
+  /** `keep` published rows (status PUBLISHED, for `retentionMs`) or `delete` them when acknowledged. Default `keep`. */
   retention?: RetentionMode;
-  /** Largest record sent; bigger ones become DEAD. Default 1,048,576 bytes. */
+  /** How long `keep` keeps published rows, ms; null keeps them forever. Default 7 days. */
+  retentionMs?: number | null;
+  /** How often one instance runs the retention cleanup, ms. Default 60,000. */
+  cleanupIntervalMs?: number;
+  /** Rows deleted per cleanup transaction. Default 1,000. */
+  cleanupBatchSize?: number;
+  /** Largest record sent; bigger ones become DEAD without a round trip. Default 1,048,576 bytes. */
   maxRecordBytes?: number;
+  /** A batch goes out in produce requests of at most this many record bytes. Default 1,000,000. */
+  maxRequestBytes?: number;
+  /** Later messages of a key whose message went DEAD: `hold` (wait for the operator) or `pass`. Default `hold`. */
+  deadKeyPolicy?: DeadKeyPolicy;
   /** Wait after consecutive failures (Kafka or the database down). Default: exponential, 100 ms to 30 s, jittered. */
   backoff?: BackoffPolicy;
+  /** Replace the Kafka producer after this many consecutive failed batches. Default 3. */
+  recreateProducerAfterFailures?: number;
+  /** This instance's name in the lease tables. Default `<host>:<pid>:<random>`. */
+  instanceId?: string;
+  /** Virtual partitions shared out among instances; the same on every instance. Default 32. */
+  partitions?: number;
+  /** Lease length, ms: a dead instance's partitions move to others within about this long. Default 10,000. */
+  leaseMs?: number;
+  /** Lease renewal and rebalancing interval, ms. Default leaseMs / 4. */
+  heartbeatMs?: number;
+  /** Channel to LISTEN on for nudges (writers `pg_notify` it after commit). Default `outboxkit_relay`. */
+  channel?: string;
+  /** LISTEN for nudges on a dedicated connection. Default true. */
+  listen?: boolean;
+  /** Serve /healthz, /readyz and /metrics. Default: off (the CLI turns it on with OUTBOX_HTTP_PORT). */
+  http?: RelayHttpOptions;
   logger?: Logger;
 }
 
@@ -40,42 +86,118 @@ export const DEFAULT_RELAY_OPTIONS = Object.freeze({
   minIdleMs: 10,
   maxIdleMs: 1_000,
   retention: 'keep' as RetentionMode,
+  retentionMs: 7 * 24 * 3600 * 1000,
+  cleanupIntervalMs: 60_000,
+  cleanupBatchSize: 1_000,
   maxRecordBytes: 1_048_576,
+  maxRequestBytes: 1_000_000,
+  deadKeyPolicy: 'hold' as DeadKeyPolicy,
+  recreateProducerAfterFailures: 3,
+  partitions: 32,
+  leaseMs: 10_000,
+  channel: DEFAULT_RELAY_CHANNEL,
+  listen: true,
+  leaseTable: 'outbox_relay_lease',
+  instanceTable: 'outbox_relay_instance',
+  httpHost: '127.0.0.1',
 });
 
 export interface ResolvedRelaySettings {
   clientId: string;
-  tables: QualifiedTables;
+  tables: QualifiedTables & { lease: string; instance: string };
   batchSize: number;
   minIdleMs: number;
   maxIdleMs: number;
   retention: RetentionMode;
+  retentionMs: number | null;
+  cleanupIntervalMs: number;
+  cleanupBatchSize: number;
   maxRecordBytes: number;
+  maxRequestBytes: number;
+  deadKeyPolicy: DeadKeyPolicy;
   backoff: BackoffPolicy;
+  recreateProducerAfterFailures: number;
+  instanceId: string;
+  partitions: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  /** Publishing stops this long before the leases run out, ms (leaseMs / 10, at least 50). */
+  leaseSafetyMarginMs: number;
+  channel: string;
+  listen: boolean;
+  http: Required<RelayHttpOptions> | undefined;
   logger: Logger;
 }
 
 export function resolveRelaySettings(options: RelayOptions): ResolvedRelaySettings {
+  const d = DEFAULT_RELAY_OPTIONS;
+  const leaseMs = options.leaseMs ?? d.leaseMs;
+  const schema = quoteIdentifier(options.tables?.schema ?? 'public', 'tables.schema');
   const settings: ResolvedRelaySettings = {
-    clientId: options.clientId ?? DEFAULT_RELAY_OPTIONS.clientId,
-    tables: qualifyTables(options.tables),
-    batchSize: options.batchSize ?? DEFAULT_RELAY_OPTIONS.batchSize,
-    minIdleMs: options.minIdleMs ?? DEFAULT_RELAY_OPTIONS.minIdleMs,
-    maxIdleMs: options.maxIdleMs ?? DEFAULT_RELAY_OPTIONS.maxIdleMs,
-    retention: options.retention ?? DEFAULT_RELAY_OPTIONS.retention,
-    maxRecordBytes: options.maxRecordBytes ?? DEFAULT_RELAY_OPTIONS.maxRecordBytes,
+    clientId: options.clientId ?? d.clientId,
+    tables: {
+      ...qualifyTables(options.tables),
+      lease: `${schema}.${quoteIdentifier(options.leaseTables?.lease ?? d.leaseTable, 'leaseTables.lease')}`,
+      instance: `${schema}.${quoteIdentifier(options.leaseTables?.instance ?? d.instanceTable, 'leaseTables.instance')}`,
+    },
+    batchSize: options.batchSize ?? d.batchSize,
+    minIdleMs: options.minIdleMs ?? d.minIdleMs,
+    maxIdleMs: options.maxIdleMs ?? d.maxIdleMs,
+    retention: options.retention ?? d.retention,
+    retentionMs: options.retentionMs === undefined ? d.retentionMs : options.retentionMs,
+    cleanupIntervalMs: options.cleanupIntervalMs ?? d.cleanupIntervalMs,
+    cleanupBatchSize: options.cleanupBatchSize ?? d.cleanupBatchSize,
+    maxRecordBytes: options.maxRecordBytes ?? d.maxRecordBytes,
+    maxRequestBytes: options.maxRequestBytes ?? d.maxRequestBytes,
+    deadKeyPolicy: options.deadKeyPolicy ?? d.deadKeyPolicy,
     backoff: options.backoff ?? exponentialBackoff(),
+    recreateProducerAfterFailures: options.recreateProducerAfterFailures ?? d.recreateProducerAfterFailures,
+    instanceId: options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    partitions: options.partitions ?? d.partitions,
+    leaseMs,
+    heartbeatMs: options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 4)),
+    leaseSafetyMarginMs: Math.max(50, Math.floor(leaseMs / 10)),
+    channel: options.channel ?? d.channel,
+    listen: options.listen ?? d.listen,
+    http: options.http ? { port: options.http.port, host: options.http.host ?? d.httpHost } : undefined,
     logger: options.logger ?? createConsoleLogger('info', { component: 'outbox-relay' }),
   };
-  positiveInteger('batchSize', settings.batchSize);
-  positiveInteger('minIdleMs', settings.minIdleMs);
-  positiveInteger('maxIdleMs', settings.maxIdleMs);
-  positiveInteger('maxRecordBytes', settings.maxRecordBytes);
+  for (const name of [
+    'batchSize',
+    'minIdleMs',
+    'maxIdleMs',
+    'maxRecordBytes',
+    'maxRequestBytes',
+    'cleanupIntervalMs',
+    'cleanupBatchSize',
+    'recreateProducerAfterFailures',
+    'partitions',
+    'leaseMs',
+    'heartbeatMs',
+  ] as const) {
+    positiveInteger(name, settings[name]);
+  }
   if (settings.maxIdleMs < settings.minIdleMs) {
     throw new InvalidConfigError('maxIdleMs', `must be at least minIdleMs (${settings.minIdleMs})`);
   }
+  if (settings.heartbeatMs * 2 > settings.leaseMs) {
+    throw new InvalidConfigError('heartbeatMs', `must be at most half of leaseMs (${settings.leaseMs}) so a lease is renewed in time`);
+  }
   if (settings.retention !== 'keep' && settings.retention !== 'delete') {
     throw new InvalidConfigError('retention', `must be "keep" or "delete", got "${String(settings.retention)}"`);
+  }
+  if (settings.retentionMs !== null) positiveInteger('retentionMs', settings.retentionMs);
+  if (settings.deadKeyPolicy !== 'hold' && settings.deadKeyPolicy !== 'pass') {
+    throw new InvalidConfigError('deadKeyPolicy', `must be "hold" or "pass", got "${String(settings.deadKeyPolicy)}"`);
+  }
+  if (typeof settings.instanceId !== 'string' || settings.instanceId.length === 0 || settings.instanceId.length > 200) {
+    throw new InvalidConfigError('instanceId', 'must be a non-empty string of at most 200 characters');
+  }
+  if (typeof settings.channel !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(settings.channel)) {
+    throw new InvalidConfigError('channel', `"${String(settings.channel)}" is not an accepted channel name (letters, digits, "_")`);
+  }
+  if (settings.http && (!Number.isInteger(settings.http.port) || settings.http.port < 0 || settings.http.port > 65535)) {
+    throw new InvalidConfigError('http.port', `must be an integer from 0 to 65535, got ${String(settings.http.port)}`);
   }
   return settings;
 }

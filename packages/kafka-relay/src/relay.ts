@@ -1,16 +1,32 @@
-import { RelayLoop, SqlRelayStore, TypedEvents, InvalidConfigError } from '@outboxkit/core';
-import { Kafka, Partitioners, type Producer } from 'kafkajs';
+import { hostname } from 'node:os';
+import {
+  InvalidConfigError,
+  notifyRelay,
+  PartitionLeases,
+  PublishTimeoutError,
+  RelayLoop,
+  RelayNudge,
+  RetentionCleaner,
+  SqlRelayStore,
+  TypedEvents,
+  type HalfCheckService,
+  type CommitEvents,
+} from '@outboxkit/core';
+import { Kafka, Partitioners } from 'kafkajs';
 import pg from 'pg';
+import { describeError, needsNewProducer } from './broker-errors.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { kafkajsLogCreator } from './kafkajs-logger.js';
-import { pgTransactionRunner } from './pg-transaction-runner.js';
+import { RelayMetrics } from './metrics/relay-metrics.js';
+import { NudgeListener } from './nudge-listener.js';
+import { OpsServer, type Probe } from './ops/ops-server.js';
+import { pgExecutor, pgTransactionRunner } from './pg-transaction-runner.js';
+import { ProducerHolder } from './producer-holder.js';
+import { createRelayHalfChecks } from './check/relay-half-checks.js';
+import type { RelayEvents } from './relay-events.js';
 import { resolveRelaySettings, type RelayOptions, type ResolvedRelaySettings } from './relay-settings.js';
 
-export interface RelayEvents {
-  'relay:batch:published': { claimed: number; published: number; dead: number; durationMs: number };
-  'message:dead': { id: string; error: string };
-  'relay:error': { error: unknown; consecutiveFailures: number };
-}
+export type { RelayEvents } from './relay-events.js';
 
 export interface RelayStats {
   published: number;
@@ -20,72 +36,178 @@ export interface RelayStats {
 }
 
 /**
- * Publishes committed outbox rows to Kafka: claims READY rows in batches, sends each batch in one
- * produce request with acks=all, and marks the batch published in the same database transaction
- * that holds the claim.
+ * Publishes committed outbox rows to Kafka. Several instances share the work: each leases a
+ * share of the virtual partitions (keys hashed), claims READY rows of its partitions in batches,
+ * sends each batch in one produce request with acks=all, and acknowledges it in the same
+ * database transaction that holds the claim. See docs/relay-ordering.md.
  */
 export class Relay {
   readonly settings: ResolvedRelaySettings;
   readonly events: TypedEvents<RelayEvents>;
+  /** Bound port of the ops server (when `http` is set and the relay started). */
+  httpPort: number | undefined;
   private readonly pool: pg.Pool;
-  private readonly producer: Producer;
+  private readonly producers: ProducerHolder;
   private readonly loop: RelayLoop;
+  private readonly leases: PartitionLeases;
+  private readonly metrics: RelayMetrics;
+  private readonly listener: NudgeListener | undefined;
+  private readonly cleaner: RetentionCleaner | undefined;
+  private readonly ops: OpsServer | undefined;
+  /** The half messages' back-check (issue 3); undefined when `halfMessages: false`. */
+  readonly halfChecks: HalfCheckService | undefined;
   private readonly stats_: RelayStats = { published: 0, dead: 0, batches: 0, failures: 0 };
-  private started = false;
+  private cleanupTimer: ReturnType<typeof setInterval> | undefined;
+  private cleanupRunning: Promise<unknown> | undefined;
+  private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  private stopping: Promise<void> | undefined;
 
   constructor(options: RelayOptions) {
     if (!options.databaseUrl) throw new InvalidConfigError('databaseUrl', 'is required (the PostgreSQL connection string)');
     if (!options.brokers || options.brokers.length === 0) {
       throw new InvalidConfigError('brokers', 'is required: at least one Kafka bootstrap broker, e.g. ["127.0.0.1:9092"]');
     }
-    this.settings = resolveRelaySettings(options);
-    this.events = new TypedEvents<RelayEvents>(this.settings.logger);
-    this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+    const settings = resolveRelaySettings(options);
+    this.settings = settings;
+    const { logger, tables } = settings;
+    this.events = new TypedEvents<RelayEvents>(logger);
+    const applicationName = `outbox-relay ${settings.instanceId}`.slice(0, 63);
+    this.pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 6,
+      application_name: applicationName,
+      // A relay paused inside a batch transaction (GC, SIGSTOP, a VM freeze) loses its row locks
+      // within a lease period, so the partition's next owner is not blocked behind it for long.
+      options: `-c idle_in_transaction_session_timeout=${settings.leaseMs}`,
+    });
     // A pool error (server restarted under an idle connection) must not crash the process.
-    this.pool.on('error', (error) => this.settings.logger.warn('idle database connection failed', { error }));
+    this.pool.on('error', (error) => logger.warn('idle database connection failed', { error }));
+    const executor = pgExecutor(this.pool);
+
     const kafka = new Kafka({
-      clientId: this.settings.clientId,
+      clientId: settings.clientId,
       brokers: options.brokers,
-      logCreator: kafkajsLogCreator(this.settings.logger),
+      logCreator: kafkajsLogCreator(logger),
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: true,
-      createPartitioner: Partitioners.DefaultPartitioner,
+    this.producers = new ProducerHolder(
+      () =>
+        kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: true,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        }),
+      logger,
+    );
+    const publisher = new KafkaPublisher(() => this.producers.current, {
+      maxRecordBytes: settings.maxRecordBytes,
+      maxRequestBytes: settings.maxRequestBytes,
+      replaceProducer: async (reason) => {
+        await this.producers.replace(reason);
+        this.events.emit('relay:producer:recreated', { reason });
+      },
     });
-    const store = new SqlRelayStore(pgTransactionRunner(this.pool), this.settings.tables.outbox, this.settings.retention);
-    const publisher = new KafkaPublisher(this.producer, { maxRecordBytes: this.settings.maxRecordBytes });
+    const runner = pgTransactionRunner(this.pool);
+    const store = new SqlRelayStore({
+      runner,
+      outboxTable: tables.outbox,
+      retention: settings.retention,
+      deadKeyPolicy: settings.deadKeyPolicy,
+      lockTimeoutMs: settings.leaseMs,
+      safetyMarginMs: settings.leaseSafetyMarginMs,
+    });
+    this.leases = new PartitionLeases({
+      executor,
+      leaseTable: tables.lease,
+      memberTable: tables.instance,
+      member: { instanceId: settings.instanceId, host: hostname(), pid: process.pid },
+      partitionCount: settings.partitions,
+      leaseMs: settings.leaseMs,
+      heartbeatMs: settings.heartbeatMs,
+      logger,
+      onChange: (change) => {
+        this.events.emit('relay:leases:changed', { ...change, liveInstances: this.leases.liveInstances });
+        // Newly acquired partitions may hold a backlog: look at once.
+        if (change.acquired.length > 0) this.loop.nudge();
+      },
+    });
+    this.metrics = new RelayMetrics(this.events, executor, tables.outbox);
+    this.halfChecks = createRelayHalfChecks(executor, options, logger);
+
+    if (settings.listen) {
+      this.listener = new NudgeListener({
+        connectionString: options.databaseUrl,
+        channel: settings.channel,
+        applicationName,
+        backoff: settings.backoff,
+        logger,
+        onNudge: (payload) => {
+          if (payload === RelayNudge.leases) this.leases.requestHeartbeat();
+          else this.wake(payload);
+        },
+      });
+    }
+    if (settings.retention === 'keep' && settings.retentionMs !== null) {
+      this.cleaner = new RetentionCleaner({
+        runner,
+        outboxTable: tables.outbox,
+        retentionMs: settings.retentionMs,
+        batchSize: settings.cleanupBatchSize,
+        logger,
+      });
+    }
+    if (settings.http) {
+      this.ops = new OpsServer({
+        ...settings.http,
+        logger,
+        health: () => this.health(),
+        ready: () => this.readiness(),
+        metrics: () => this.metrics.render(),
+      });
+    }
+
     this.loop = new RelayLoop({
-      batchSize: this.settings.batchSize,
-      minIdleMs: this.settings.minIdleMs,
-      maxIdleMs: this.settings.maxIdleMs,
-      backoff: this.settings.backoff,
-      logger: this.settings.logger,
+      batchSize: settings.batchSize,
+      minIdleMs: settings.minIdleMs,
+      maxIdleMs: settings.maxIdleMs,
+      backoff: settings.backoff,
+      logger,
       onError: (error, consecutiveFailures) => {
         this.stats_.failures += 1;
         this.events.emit('relay:error', { error, consecutiveFailures });
+        this.maybeReplaceProducer(error, consecutiveFailures);
       },
       step: async () => {
-        const startedAt = performance.now();
-        const result = await store.processBatch(this.settings.batchSize, (batch) => publisher.publish(batch));
-        if (result.claimed > 0) {
-          this.stats_.batches += 1;
-          this.stats_.published += result.published;
-          this.stats_.dead += result.dead.length;
-          for (const dead of result.dead) {
-            this.settings.logger.error('message parked as DEAD', { messageId: dead.id, reason: dead.error });
-            this.events.emit('message:dead', dead);
+        const lease = await this.leases.beginBatch();
+        if (!lease) return 0;
+        try {
+          await this.producers.ensureConnected();
+          const startedAt = performance.now();
+          const result = await store.processBatch(settings.batchSize, lease, (batch, publishOptions) =>
+            publisher.publish(batch, publishOptions),
+          );
+          if (result.claimed > 0) {
+            this.stats_.batches += 1;
+            this.stats_.published += result.published;
+            this.stats_.dead += result.dead.length;
+            for (const dead of result.dead) {
+              logger.error('message parked as DEAD', { messageId: dead.id, reason: dead.error });
+              this.events.emit('message:dead', dead);
+            }
+            this.events.emit('relay:batch:published', {
+              claimed: result.claimed,
+              published: result.published,
+              dead: result.dead.length,
+              held: result.held,
+              durationMs: performance.now() - startedAt,
+            });
           }
-          this.events.emit('relay:batch:published', {
-            claimed: result.claimed,
-            published: result.published,
-            dead: result.dead.length,
-            durationMs: performance.now() - startedAt,
-          });
+          // Rows held behind a dead message stay READY but are no longer claimable: do not spin on them.
+          return result.claimed - result.held;
+        } finally {
+          this.leases.endBatch();
         }
-        return result.claimed;
       },
     });
   }
@@ -94,27 +216,148 @@ export class Relay {
     return { ...this.stats_ };
   }
 
-  /** Connects to Kafka and starts the loop. Resolves once the loop is running. */
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    await this.producer.connect();
-    this.loop.start();
-    this.settings.logger.info('relay started', { batchSize: this.settings.batchSize });
+  /** The partitions this instance leases now. */
+  get leasedPartitions(): number[] {
+    return this.leases.heldPartitions;
   }
 
-  /** Wakes the loop now, e.g. right after a transaction that sent messages committed. */
+  /**
+   * Connects to PostgreSQL and Kafka, takes a share of the partitions and starts publishing.
+   * Resolves once the loop runs (and the ops server listens, when configured).
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.state = 'starting';
+    const { logger } = this.settings;
+    await this.producers.ensureConnected();
+    await this.leases.start();
+    await this.listener?.start();
+    if (this.ops) this.httpPort = await this.ops.start();
+    this.loop.start();
+    this.halfChecks?.start();
+    if (this.cleaner) {
+      this.cleanupTimer = setInterval(() => this.runCleanup(), this.settings.cleanupIntervalMs);
+      this.cleanupTimer.unref?.();
+    }
+    this.state = 'running';
+    // Tell the other instances a newcomer wants its share.
+    await this.notify(RelayNudge.leases);
+    logger.info('relay started', {
+      instanceId: this.settings.instanceId,
+      batchSize: this.settings.batchSize,
+      partitions: this.settings.partitions,
+      leased: this.leases.heldPartitions.length,
+      ...(this.httpPort === undefined ? {} : { httpPort: this.httpPort }),
+    });
+  }
+
+  /** Wakes the loop now (a nudge): something was committed. */
   nudge(): void {
+    this.wake('local');
+  }
+
+  /**
+   * Eager dispatch: when this relay runs inside the application process, wake it straight from
+   * the Outbox's commit event (no database round trip). Returns the unsubscribe function.
+   */
+  wakeOnCommit(events: CommitEvents): () => void {
+    return events.on('transaction:committed', () => this.wake('commit'));
+  }
+
+  /** Runs the retention cleanup now (it also runs every cleanupIntervalMs). Returns rows deleted. */
+  async cleanupNow(): Promise<number> {
+    if (!this.cleaner) return 0;
+    const deleted = await this.cleaner.run();
+    if (deleted > 0) this.events.emit('relay:retention:deleted', { deleted });
+    return deleted;
+  }
+
+  /**
+   * Finishes the batch in flight, gives back every lease (others take over at once), then
+   * disconnects. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    if (this.state === 'new' || this.state === 'stopped') return Promise.resolve();
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { logger } = this.settings;
+    this.state = 'stopping';
+    if (this.cleanupTimer) clearInterval(this.cleanupTimer);
+    await this.cleanupRunning;
+    await this.loop.stop();
+    await this.halfChecks?.stop();
+    await this.leases.stop().catch((error) => logger.warn('releasing leases failed (they expire on their own)', { error }));
+    await this.notify(RelayNudge.leases);
+    await this.listener?.stop();
+    await this.ops?.stop();
+    await this.producers.disconnect().catch((error) => logger.warn('producer disconnect failed', { error }));
+    await this.pool.end().catch((error) => logger.warn('pool end failed', { error }));
+    this.state = 'stopped';
+    logger.info('relay stopped', { instanceId: this.settings.instanceId, ...this.stats_ });
+  }
+
+  private wake(payload: string): void {
+    this.events.emit('relay:nudged', { payload });
     this.loop.nudge();
   }
 
-  /** Finishes the batch in flight, then disconnects. Safe to call twice. */
-  async stop(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    await this.loop.stop();
-    await this.producer.disconnect().catch((error) => this.settings.logger.warn('producer disconnect failed', { error }));
-    await this.pool.end().catch((error) => this.settings.logger.warn('pool end failed', { error }));
-    this.settings.logger.info('relay stopped', { ...this.stats_ });
+  private async notify(payload: string): Promise<void> {
+    try {
+      await pgExecutor(this.pool).execute(notifyRelay(this.settings.channel, payload));
+    } catch (error) {
+      this.settings.logger.debug('relay notify failed', { error });
+    }
   }
+
+  private runCleanup(): void {
+    if (this.cleanupRunning || this.state !== 'running') return;
+    this.cleanupRunning = this.cleanupNow()
+      .catch((error) => this.settings.logger.warn('retention cleanup failed', { error }))
+      .finally(() => {
+        this.cleanupRunning = undefined;
+      });
+  }
+
+  private maybeReplaceProducer(error: unknown, consecutiveFailures: number): void {
+    const kafkaFailure = isKafkaError(error) || error instanceof PublishTimeoutError;
+    if (!kafkaFailure || this.state !== 'running') return;
+    const broken = needsNewProducer(error);
+    if (!broken && consecutiveFailures % this.settings.recreateProducerAfterFailures !== 0) return;
+    const reason = broken ? describeError(error) : `${consecutiveFailures} consecutive failed batches`;
+    // Between batches: the loop awaits onError's effects only through the backoff that follows,
+    // and the next batch calls ensureConnected() on whichever producer is current.
+    this.producers.replace(reason).then(
+      () => this.events.emit('relay:producer:recreated', { reason }),
+      (replaceError: unknown) => this.settings.logger.warn('new Kafka producer could not connect yet', { error: replaceError }),
+    );
+  }
+
+  private health(): Probe {
+    const ok = this.state === 'running' || this.state === 'starting';
+    return { ok, state: this.state, instanceId: this.settings.instanceId };
+  }
+
+  private readiness(): Probe {
+    const lastBeat = this.leases.lastHeartbeatOkAt;
+    const leaseFresh = lastBeat !== undefined && performance.now() - lastBeat < this.settings.leaseMs;
+    const ok = this.state === 'running' && this.producers.isConnected && leaseFresh;
+    return {
+      ok,
+      state: this.state,
+      kafka: this.producers.isConnected,
+      database: leaseFresh,
+      leasedPartitions: this.leases.heldPartitions.length,
+      listening: this.listener?.listening ?? false,
+    };
+  }
+}
+
+function isKafkaError(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== 'object' || depth > 5) return false;
+  const { name, cause } = error as { name?: unknown; cause?: unknown };
+  if (typeof name === 'string' && name.startsWith('KafkaJS')) return true;
+  return cause !== undefined && cause !== error && isKafkaError(cause, depth + 1);
 }

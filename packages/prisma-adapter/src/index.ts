@@ -4,3 +4,5 @@ export { PrismaTransactionPort } from './prisma-transaction-port.js';
 export { prismaSqlExecutor } from './prisma-sql-executor.js';
 export { ambientRoutingExtension } from './ambient-routing-extension.js';
 export type { PrismaClientLike, PrismaTransactionClient } from './prisma-client-like.js';
+// Half messages' back-check without a Relay (issue 3).
+export { createPrismaHalfCheckService } from './prisma-half-check-service.js';

@@ -1,49 +1,129 @@
+import { LeaseLostError, PublishTimeoutError } from '../errors.js';
 import type { StoredMessage } from '../message.js';
 import { claimReadyBatch, type ClaimedRow } from '../sql/claim-ready-batch.js';
 import { markDead } from '../sql/mark-dead.js';
 import { deletePublished, markPublished } from '../sql/mark-published.js';
-import type { PublishOutcome } from './publisher.js';
+import { publishBudget } from './lease-math.js';
+import type { BatchLease } from './partition-leases.js';
+import type { PublishOptions, PublishOutcome } from './publisher.js';
 import type { SqlTransactionRunner } from './sql-transaction-runner.js';
 
 export type RetentionMode = 'keep' | 'delete';
+
+/**
+ * What happens to the later messages of a key whose message went DEAD:
+ * - `hold` (default): they wait (stay READY, are not claimed) until an operator sends the dead
+ *   one back to READY; per-key order is never broken.
+ * - `pass`: they are published; the dead one, if retried later, arrives out of order.
+ */
+export type DeadKeyPolicy = 'hold' | 'pass';
 
 export interface BatchResult {
   claimed: number;
   published: number;
   dead: Array<{ id: string; error: string }>;
+  /** Rows left READY: held behind a dead message of their key, or failed transiently. */
+  held: number;
 }
 
+export interface SqlRelayStoreOptions {
+  runner: SqlTransactionRunner;
+  /** Qualified, quoted outbox table. */
+  outboxTable: string;
+  /** Default `keep`. */
+  retention?: RetentionMode;
+  /** Default `hold`. */
+  deadKeyPolicy?: DeadKeyPolicy;
+  /** Longest a claim waits for rows a previous owner still locks, ms. Default 5,000. */
+  lockTimeoutMs?: number;
+  /** Publishing must end this long before the leases run out, ms. Default 1,000. */
+  safetyMarginMs?: number;
+  /** Monotonic clock, ms. Default performance.now. */
+  now?: () => number;
+}
+
+export type PublishFunction = (batch: StoredMessage[], options: PublishOptions) => Promise<PublishOutcome[]>;
+
+const EMPTY: BatchResult = Object.freeze({ claimed: 0, published: 0, dead: [], held: 0 }) as BatchResult;
+
+/** Internal: leaves the transaction (rolling it back) without a failure. */
+class NoTimeLeft extends Error {}
+
 /**
- * Claims READY rows, hands them to `publish`, and acknowledges the outcome — in ONE database
- * transaction. The row locks are the claim: if the relay dies mid-batch the transaction aborts,
- * the locks vanish and the rows are still READY for the next relay (at-least-once).
+ * Claims READY rows of the partitions this instance leases, hands them to `publish`, and
+ * acknowledges the outcome — in ONE database transaction. The row locks are the claim: if the
+ * relay dies mid-batch the transaction aborts, the locks vanish and the rows are still READY
+ * for the next owner of the partition (at-least-once).
+ *
+ * Fencing: the claim and the acknowledgement carry the lease fence (partitions + tokens), the
+ * acknowledgement share-locks the lease rows until commit, and publishing is cut off before the
+ * leases run out. An acknowledgement that touches fewer rows than expected means a lease was
+ * lost: the transaction is rolled back (the new owner publishes again; never a loss).
  */
 export class SqlRelayStore {
-  constructor(
-    private readonly runner: SqlTransactionRunner,
-    private readonly outboxTable: string,
-    private readonly retention: RetentionMode = 'keep',
-  ) {}
+  private readonly retention: RetentionMode;
+  private readonly deadKeyPolicy: DeadKeyPolicy;
+  private readonly lockTimeoutMs: number;
+  private readonly safetyMarginMs: number;
+  private readonly now: () => number;
 
-  processBatch(limit: number, publish: (batch: StoredMessage[]) => Promise<PublishOutcome[]>): Promise<BatchResult> {
-    return this.runner.transaction(async (executor) => {
-      const rows = await executor.query<ClaimedRow>(claimReadyBatch(this.outboxTable, limit));
-      if (rows.length === 0) return { claimed: 0, published: 0, dead: [] };
-      const outcomes = await publish(rows.map(toStoredMessage));
-      const publishedIds: string[] = [];
-      const dead: Array<{ id: string; error: string }> = [];
-      for (const outcome of outcomes) {
-        if (outcome.ok) publishedIds.push(outcome.id);
-        else if (outcome.permanent) dead.push({ id: outcome.id, error: outcome.error });
-      }
-      if (publishedIds.length > 0) {
-        const ack = this.retention === 'delete' ? deletePublished : markPublished;
-        await executor.execute(ack(this.outboxTable, publishedIds));
-      }
-      if (dead.length > 0) await executor.execute(markDead(this.outboxTable, dead));
-      return { claimed: rows.length, published: publishedIds.length, dead };
-    });
+  constructor(private readonly options: SqlRelayStoreOptions) {
+    this.retention = options.retention ?? 'keep';
+    this.deadKeyPolicy = options.deadKeyPolicy ?? 'hold';
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
+    this.safetyMarginMs = options.safetyMarginMs ?? 1_000;
+    this.now = options.now ?? (() => performance.now());
   }
+
+  async processBatch(limit: number, lease: BatchLease, publish: PublishFunction): Promise<BatchResult> {
+    const table = this.options.outboxTable;
+    const fence = lease.fence;
+    const hold = this.deadKeyPolicy === 'hold';
+    try {
+      return await this.options.runner.transaction(async (executor) => {
+        await executor.query({ text: `SELECT set_config('lock_timeout', $1, true)`, values: [`${this.lockTimeoutMs}ms`] });
+        const rows = await executor.query<ClaimedRow>(claimReadyBatch(table, { limit, fence, holdKeysAfterDead: hold }));
+        if (rows.length === 0) return EMPTY;
+        const budget = publishBudget(lease.validUntil, this.now(), this.safetyMarginMs);
+        if (budget <= 0) throw new NoTimeLeft();
+        const outcomes = await withTimeout(publish(rows.map(toStoredMessage), { holdKeysAfterPoison: hold }), budget);
+
+        const publishedIds: string[] = [];
+        const dead: Array<{ id: string; error: string }> = [];
+        let held = 0;
+        for (const outcome of outcomes) {
+          if (outcome.ok) publishedIds.push(outcome.id);
+          else if (outcome.permanent) dead.push({ id: outcome.id, error: outcome.error });
+          else held += 1;
+        }
+        if (publishedIds.length > 0) {
+          const ack = this.retention === 'delete' ? deletePublished : markPublished;
+          const acknowledged = await executor.execute(ack(table, publishedIds, fence));
+          if (acknowledged !== publishedIds.length) {
+            throw new LeaseLostError(`acknowledged ${acknowledged} of ${publishedIds.length} published messages; rolling the batch back`);
+          }
+        }
+        if (dead.length > 0) {
+          const parked = await executor.execute(markDead(table, dead, fence));
+          if (parked !== dead.length) throw new LeaseLostError(`parked ${parked} of ${dead.length} dead messages; rolling the batch back`);
+        }
+        return { claimed: rows.length, published: publishedIds.length, dead, held };
+      });
+    } catch (error) {
+      if (error instanceof NoTimeLeft) return EMPTY;
+      throw error;
+    }
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PublishTimeoutError(ms)), ms);
+  });
+  // A publish cut off by the timeout may still settle later; nobody awaits it any more.
+  work.catch(() => undefined);
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function toStoredMessage(row: ClaimedRow): StoredMessage {

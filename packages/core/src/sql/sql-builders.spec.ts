@@ -38,16 +38,18 @@ describe('insertMessages', () => {
 });
 
 describe('relay statements', () => {
-  it('claims READY rows in seq order, skipping rows another relay holds', () => {
-    const statement = claimReadyBatch('"public"."outbox_message"', 250);
-    expect(statement.text).toMatch(/WHERE status = 'READY' ORDER BY seq LIMIT \$1 FOR UPDATE SKIP LOCKED$/);
-    expect(statement.values).toEqual([250]);
+  it('claims READY rows of leased partitions in seq order, waiting for (never skipping) locked rows', () => {
+    const fence = { leaseTable: '"l"', instanceId: 'i', partitionCount: 8, partitions: [1], tokens: ['3'] };
+    const statement = claimReadyBatch('"public"."outbox_message"', { limit: 250, fence, holdKeysAfterDead: false });
+    expect(statement.text).toMatch(/WHERE o.status = 'READY' AND .* ORDER BY o.seq LIMIT \$1 FOR UPDATE OF o$/);
+    expect(statement.text).not.toContain('SKIP LOCKED');
+    expect(statement.values).toEqual([250, 8, [1], ['3'], 'i']);
   });
 
   it('acknowledges a batch in one statement guarded by the READY state', () => {
     const statement = markPublished('"o"', ['a', 'b']);
     expect(statement.text).toContain("SET status = 'PUBLISHED'");
-    expect(statement.text).toContain("AND status = 'READY'");
+    expect(statement.text).toContain("AND o.status = 'READY'");
     expect(statement.values).toEqual([['a', 'b']]);
   });
 

@@ -1,0 +1,66 @@
+// Sizes and switches, from the environment. BENCH_QUICK=1 is a smoke run (small sizes, results
+// under bench/results/quick/, README untouched); the default is the issue's sizes.
+const env = process.env;
+const num = (name, fallback) => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return value;
+};
+
+export const QUICK = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+
+export const MEASUREMENTS = ['drain', 'latency', 'txcost', 'inbox'];
+
+function only() {
+  if (!env.BENCH_ONLY) return MEASUREMENTS;
+  const picked = env.BENCH_ONLY.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const p of picked) {
+    if (!MEASUREMENTS.includes(p)) throw new Error(`BENCH_ONLY: unknown measurement "${p}" (known: ${MEASUREMENTS.join(', ')})`);
+  }
+  return picked;
+}
+
+export const config = {
+  quick: QUICK,
+  only: only(),
+  /** Runs per figure; each figure is the median. At least 3 unless BENCH_RUNS says otherwise. */
+  runs: num('BENCH_RUNS', 3),
+  drain: {
+    messages: num('BENCH_DRAIN_MESSAGES', QUICK ? 5_000 : 100_000),
+    payloadBytes: num('BENCH_PAYLOAD_BYTES', 1_024),
+    keys: num('BENCH_KEYS', QUICK ? 500 : 10_000),
+    /** Relay batch size (also the raw kafkajs batch size). */
+    batchSize: num('BENCH_BATCH_SIZE', 1_000),
+    topicPartitions: num('BENCH_TOPIC_PARTITIONS', 3),
+    /** A relay or raw run that has not finished by then fails the run. */
+    timeoutMs: num('BENCH_DRAIN_TIMEOUT_MS', QUICK ? 60_000 : 300_000),
+  },
+  peer: {
+    /** The peer publishes per message; its run stops after this long and reports the partial rate. */
+    capMs: num('BENCH_PEER_CAP_MS', QUICK ? 30_000 : 120_000),
+    batchSize: num('BENCH_PEER_BATCH_SIZE', 100),
+    pollingIntervalMs: num('BENCH_PEER_POLL_MS', 10),
+    poolSize: num('BENCH_PEER_POOL', 20),
+  },
+  latency: {
+    rate: num('BENCH_LATENCY_RATE', 1_000),
+    durationMs: num('BENCH_LATENCY_SECONDS', QUICK ? 5 : 30) * 1_000,
+    warmupMs: num('BENCH_LATENCY_WARMUP_SECONDS', QUICK ? 1 : 3) * 1_000,
+  },
+  txcost: {
+    durationMs: num('BENCH_TX_SECONDS', QUICK ? 1.5 : 8) * 1_000,
+    warmupMs: num('BENCH_TX_WARMUP_SECONDS', QUICK ? 0.5 : 2) * 1_000,
+    writers: (env.BENCH_TX_WRITERS ?? '1,8').split(',').map(Number),
+    skus: 1_000,
+  },
+  inbox: {
+    batchMessages: num('BENCH_INBOX_BATCH_MESSAGES', QUICK ? 5_000 : 100_000),
+    perMessageMessages: num('BENCH_INBOX_MESSAGE_MESSAGES', QUICK ? 2_000 : 20_000),
+    /** InboxConsumer batchSize in batch mode (records per transaction). */
+    batchSize: num('BENCH_INBOX_BATCH_SIZE', 500),
+    timeoutMs: num('BENCH_INBOX_TIMEOUT_MS', QUICK ? 60_000 : 300_000),
+  },
+  profile: env.BENCH_PROFILE === '1',
+};

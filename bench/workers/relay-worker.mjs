@@ -1,0 +1,100 @@
+// The outboxkit relay as a sidecar process: the library class from @outboxkit/kafka-relay with
+// the benchmark's batch size and every other setting at its default.
+//
+//   MODE=drain  EXPECT=n   start, wait until n messages are acknowledged, report the timing, stop
+//   MODE=serve  ACK_FILE   start, report `ready`, run until SIGTERM; then write the broker-ack time
+//                          of every message id to ACK_FILE (see instrumentAcks) and stop
+import { writeFile } from 'node:fs/promises';
+import { createConsoleLogger } from '@outboxkit/core';
+import { Relay } from '@outboxkit/kafka-relay';
+import { Kafka } from 'kafkajs';
+import { nowMs } from '../lib/clock.mjs';
+import { summarize } from '../lib/stats.mjs';
+import { emit, env, runMain, stopRequested } from '../lib/worker-io.mjs';
+
+/**
+ * Broker-ack time per message id. The Relay's `relay:batch:published` event carries counts only
+ * (no ids, and it fires after the database commit), so the benchmark wraps the kafkajs producer
+ * the Relay creates: when a `sendBatch` (acks=all) resolves, every record in it has been
+ * acknowledged by the broker. kafkajs is one module instance for the Relay and this file (pnpm
+ * links one copy), so patching its prototype here reaches the Relay's producer. Bench-only.
+ */
+function instrumentAcks() {
+  const acks = new Map();
+  const original = Kafka.prototype.producer;
+  Kafka.prototype.producer = function patchedProducer(...args) {
+    const producer = original.apply(this, args);
+    const wrap = (name) => {
+      const send = producer[name].bind(producer);
+      producer[name] = async (request) => {
+        const result = await send(request);
+        const at = nowMs();
+        const topicMessages = request.topicMessages ?? [{ topic: request.topic, messages: request.messages }];
+        for (const { messages } of topicMessages) {
+          for (const message of messages) {
+            const id = message.headers?.['outboxkit-message-id'];
+            if (id !== undefined) acks.set(String(id), at);
+          }
+        }
+        return result;
+      };
+    };
+    wrap('sendBatch');
+    wrap('send');
+    return producer;
+  };
+  return acks;
+}
+
+async function main() {
+  const mode = env('MODE');
+  const acks = mode === 'serve' ? instrumentAcks() : undefined;
+  const relay = new Relay({
+    databaseUrl: env('DATABASE_URL'),
+    brokers: env('KAFKA_BROKERS').split(','),
+    batchSize: Number(env('BATCH_SIZE')),
+    logger: createConsoleLogger('warn', { component: 'bench-relay' }),
+  });
+  let published = 0;
+  const batchSizes = [];
+  const batchMs = [];
+  let done;
+  const expected = Number(env('EXPECT', '0'));
+  const finished = new Promise((resolve) => (done = resolve));
+  relay.events.on('relay:batch:published', (batch) => {
+    published += batch.published;
+    batchSizes.push(batch.claimed);
+    batchMs.push(batch.durationMs);
+    if (expected > 0 && published >= expected) done(nowMs());
+  });
+  relay.events.on('relay:error', ({ error }) => process.stderr.write(`relay error: ${error?.stack ?? error}\n`));
+
+  if (mode === 'drain') {
+    const t0 = nowMs();
+    await relay.start();
+    const started = nowMs();
+    emit('started', { startMs: started - t0 });
+    const t1 = await finished;
+    emit('result', {
+      published,
+      startMs: started - t0,
+      drainMs: t1 - started,
+      totalMs: t1 - t0,
+      batches: batchSizes.length,
+      batchClaimed: summarize(batchSizes),
+      batchDurationMs: summarize(batchMs),
+    });
+    await relay.stop();
+    process.exit(0); // (writes the --cpu-prof profile when BENCH_PROFILE=1)
+  }
+
+  await relay.start();
+  emit('ready');
+  await stopRequested();
+  await relay.stop();
+  await writeFile(env('ACK_FILE'), JSON.stringify(Object.fromEntries(acks)));
+  emit('result', { published, acked: acks.size, batches: batchSizes.length, batchClaimed: summarize(batchSizes), batchDurationMs: summarize(batchMs) });
+  process.exit(0);
+}
+
+runMain(main);

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { OutboxModule } from '@outboxkit/prisma-adapter/nestjs';
+import { InventoryConsumerService } from './inventory-consumer.service.js';
+import { InventoryHandler } from './inventory.handler.js';
+import { PrismaModule } from './prisma.module.js';
+import { PrismaService } from './prisma.service.js';
+
+/** The inventory consumer: a Nest application without HTTP. */
+@Module({
+  imports: [
+    PrismaModule,
+    OutboxModule.forRootAsync({ inject: [PrismaService], useFactory: (prisma: PrismaService) => ({ prisma }) }),
+  ],
+  providers: [InventoryHandler, InventoryConsumerService],
+})
+export class InventoryModule {}

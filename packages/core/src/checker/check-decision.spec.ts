@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { CheckerFailedError, CheckerUnavailableError } from '../errors.js';
+import { answerFromError, fixedCheckSchedule, planCheck } from './check-decision.js';
+
+const context = { checkCount: 0, maxChecks: 3, schedule: fixedCheckSchedule(30_000) };
+
+describe('planCheck', () => {
+  it('applies COMMIT and ROLLBACK', () => {
+    expect(planCheck({ kind: 'answered', state: 'COMMIT' }, context)).toMatchObject({ action: 'resolve', decision: 'COMMIT', result: 'COMMIT' });
+    expect(planCheck({ kind: 'answered', state: 'ROLLBACK' }, context)).toMatchObject({ action: 'resolve', decision: 'ROLLBACK' });
+  });
+
+  it('counts UNKNOWN and checker errors, and parks on the check that uses up maxChecks', () => {
+    expect(planCheck({ kind: 'answered', state: 'UNKNOWN' }, context)).toMatchObject({
+      action: 'defer', result: 'UNKNOWN', counted: 1, park: false, nextCheckInMs: 30_000,
+    });
+    expect(planCheck({ kind: 'failed', error: new Error('db down') }, { ...context, checkCount: 1 })).toMatchObject({
+      action: 'defer', result: 'ERROR', counted: 1, park: false,
+    });
+    const last = planCheck({ kind: 'answered', state: 'UNKNOWN' }, { ...context, checkCount: 2 });
+    expect(last).toMatchObject({ action: 'defer', counted: 1, park: true });
+    expect(last.note).toBe('parked after 3 of 3 checks; last: the checker answered UNKNOWN');
+  });
+
+  it('never counts nor parks when no checker was reachable', () => {
+    const plan = planCheck({ kind: 'unreachable', error: new Error('ECONNREFUSED') }, { ...context, checkCount: 2 });
+    expect(plan).toMatchObject({ action: 'defer', result: 'UNREACHABLE', counted: 0, park: false });
+    expect(plan.note).toContain('not counted');
+  });
+
+  it('follows a custom schedule with the number of counted checks', () => {
+    const schedule = (n: number) => 1000 * 2 ** n;
+    expect(planCheck({ kind: 'answered', state: 'UNKNOWN' }, { ...context, checkCount: 1, schedule })).toMatchObject({ nextCheckInMs: 4000 });
+    expect(planCheck({ kind: 'unreachable', error: 'x' }, { ...context, checkCount: 1, schedule })).toMatchObject({ nextCheckInMs: 2000 });
+  });
+
+  it('tells an unreachable checker from a failing one', () => {
+    expect(answerFromError(new CheckerUnavailableError('g', 'down')).kind).toBe('unreachable');
+    expect(answerFromError(new CheckerFailedError('g', 'threw')).kind).toBe('failed');
+    expect(answerFromError(new Error('anything')).kind).toBe('failed');
+  });
+});

@@ -1,0 +1,64 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { InvalidConfigError } from '../../errors.js';
+
+/** Header carrying the request's signature: `v1=<hex HMAC-SHA256>`. */
+export const CHECK_SIGNATURE_HEADER = 'x-outboxkit-signature';
+/** Header carrying the time the request was signed, ms since the epoch; part of what is signed. */
+export const CHECK_TIMESTAMP_HEADER = 'x-outboxkit-timestamp';
+/** How far a request's timestamp may be from the receiver's clock. Default 5 minutes. */
+export const DEFAULT_SIGNATURE_TOLERANCE_MS = 300_000;
+const MIN_SECRET_LENGTH = 16;
+
+/**
+ * Requests from the relay to the application's checker endpoint are signed with the shared secret
+ * rather than carrying it: HMAC-SHA256 over `<timestamp>.<body>`. The secret never crosses the
+ * wire, a captured request cannot be replayed outside the tolerance window or with another body,
+ * and the receiver compares in constant time.
+ */
+export function signCheckRequest(secret: string, body: string, timestampMs: number = Date.now()): { timestamp: string; signature: string } {
+  assertSecret(secret);
+  const timestamp = String(Math.trunc(timestampMs));
+  return { timestamp, signature: `v1=${digest(secret, timestamp, body)}` };
+}
+
+export interface VerifyOptions {
+  toleranceMs?: number;
+  /** The receiver's clock, ms since the epoch. Default Date.now(). */
+  now?: number;
+}
+
+/** True when `signature` is the secret's signature of `body` at `timestamp`, and the timestamp is fresh. */
+export function verifyCheckSignature(
+  secret: string,
+  body: string,
+  timestamp: string | undefined,
+  signature: string | undefined,
+  options: VerifyOptions = {},
+): boolean {
+  if (typeof timestamp !== 'string' || typeof signature !== 'string' || !/^\d{1,16}$/.test(timestamp)) return false;
+  const tolerance = options.toleranceMs ?? DEFAULT_SIGNATURE_TOLERANCE_MS;
+  if (Math.abs((options.now ?? Date.now()) - Number(timestamp)) > tolerance) return false;
+  return constantTimeEqual(`v1=${digest(secret, timestamp, body)}`, signature);
+}
+
+/** Compares two strings without revealing, through timing, where they first differ. */
+export function constantTimeEqual(expected: string, actual: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(actual, 'utf8');
+  if (a.length !== b.length) {
+    // Still spend the time of a comparison, so the length is all a mismatch reveals.
+    timingSafeEqual(a, a);
+    return false;
+  }
+  return timingSafeEqual(a, b);
+}
+
+export function assertSecret(secret: unknown): asserts secret is string {
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+    throw new InvalidConfigError('checker secret', `must be a string of at least ${MIN_SECRET_LENGTH} characters (shared by the relay and the application)`);
+  }
+}
+
+function digest(secret: string, timestamp: string, body: string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+}

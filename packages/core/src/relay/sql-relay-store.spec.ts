@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { LeaseLostError, PublishTimeoutError } from '../errors.js';
+import type { SqlExecutor, SqlStatement } from '../ports.js';
+import type { ClaimedRow } from '../sql/claim-ready-batch.js';
+import type { BatchLease } from './partition-leases.js';
+import { SqlRelayStore } from './sql-relay-store.js';
+
+function row(id: string, key: string | null): ClaimedRow {
+  return {
+    id, seq: id, topic: 't', key, payload_json: '{}', payload_bytes: null, type: null,
+    headers_json: '{}', producer_group: null, created_at: new Date(0), attempts: 0,
+  };
+}
+
+/** A transaction runner whose executor answers the claim with `rows` and acks with `acked(n)`. */
+function fakeRunner(rows: ClaimedRow[], acked: (statement: SqlStatement, n: number) => number = (_s, n) => n) {
+  const log: SqlStatement[] = [];
+  let outcome: 'commit' | 'rollback' | undefined;
+  const executor: SqlExecutor = {
+    async query<R>(statement: SqlStatement) {
+      log.push(statement);
+      return (statement.text.includes('FOR UPDATE OF o') ? rows : []) as R[];
+    },
+    async execute(statement: SqlStatement) {
+      log.push(statement);
+      return acked(statement, (statement.values[0] as unknown[]).length);
+    },
+  };
+  return {
+    log,
+    outcome: () => outcome,
+    runner: {
+      async transaction<T>(work: (e: SqlExecutor) => Promise<T>): Promise<T> {
+        try {
+          const result = await work(executor);
+          outcome = 'commit';
+          return result;
+        } catch (error) {
+          outcome = 'rollback';
+          throw error;
+        }
+      },
+    },
+  };
+}
+
+const lease = (validUntil: number): BatchLease => ({
+  fence: { leaseTable: '"l"', instanceId: 'i', partitionCount: 4, partitions: [0, 1, 2, 3], tokens: ['1', '1', '1', '1'] },
+  validUntil,
+});
+
+describe('SqlRelayStore', () => {
+  it('publishes, acknowledges published and dead rows with the fence, and counts held ones', async () => {
+    const fake = fakeRunner([row('a', 'k'), row('b', 'k'), row('c', 'j')]);
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', now: () => 0, safetyMarginMs: 10 });
+    let hold: boolean | undefined;
+    const result = await store.processBatch(10, lease(1_000), async (batch, options) => {
+      hold = options.holdKeysAfterPoison;
+      expect(batch.map((m) => m.id)).toEqual(['a', 'b', 'c']);
+      return [
+        { id: 'a', ok: false, permanent: true, error: 'too large' },
+        { id: 'b', ok: false, permanent: false, held: true, error: 'held' },
+        { id: 'c', ok: true },
+      ];
+    });
+    expect(hold).toBe(true);
+    expect(result).toEqual({ claimed: 3, published: 1, dead: [{ id: 'a', error: 'too large' }], held: 1 });
+    const acks = fake.log.filter((s) => s.text.startsWith('WITH held'));
+    expect(acks).toHaveLength(2);
+    expect(acks[0]!.text).toContain("SET status = 'PUBLISHED'");
+    expect(acks[1]!.text).toContain("SET status = 'DEAD'");
+    expect(fake.log[0]!.text).toContain('lock_timeout');
+    expect(fake.outcome()).toBe('commit');
+  });
+
+  it('rolls the batch back when the acknowledgement finds a lease lost', async () => {
+    const fake = fakeRunner([row('a', 'k'), row('b', 'j')], () => 1);
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', now: () => 0 });
+    await expect(
+      store.processBatch(10, lease(60_000), async (batch) => batch.map((m) => ({ id: m.id, ok: true as const }))),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    expect(fake.outcome()).toBe('rollback');
+  });
+
+  it('does not publish when the leases are about to run out', async () => {
+    const fake = fakeRunner([row('a', 'k')]);
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', now: () => 950, safetyMarginMs: 100 });
+    let published = false;
+    const result = await store.processBatch(10, lease(1_000), async () => {
+      published = true;
+      return [];
+    });
+    expect(published).toBe(false);
+    expect(result.claimed).toBe(0);
+    expect(fake.outcome()).toBe('rollback');
+  });
+
+  it('cuts publishing off at the time left on the leases', async () => {
+    const fake = fakeRunner([row('a', 'k')]);
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', now: () => 0, safetyMarginMs: 0, deadKeyPolicy: 'pass' });
+    await expect(
+      store.processBatch(10, lease(30), (_batch, options) => {
+        expect(options.holdKeysAfterPoison).toBe(false);
+        return new Promise(() => undefined);
+      }),
+    ).rejects.toBeInstanceOf(PublishTimeoutError);
+    expect(fake.outcome()).toBe('rollback');
+  });
+
+  it('uses DELETE to acknowledge with retention "delete"', async () => {
+    const fake = fakeRunner([row('a', null)]);
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', retention: 'delete', now: () => 0 });
+    await store.processBatch(10, lease(60_000), async () => [{ id: 'a', ok: true }]);
+    expect(fake.log.some((s) => s.text.includes('DELETE FROM "o"'))).toBe(true);
+  });
+});

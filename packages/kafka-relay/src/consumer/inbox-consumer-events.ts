@@ -1,0 +1,41 @@
+import type { DeadLetterReason, InboxResult, PruneResult } from '@outboxkit/core';
+
+/** A record whose transaction committed (handled, or found to be a duplicate). */
+export interface CommittedRecord {
+  messageId: string;
+  /** Where it was first consumed. */
+  topic: string;
+  partition: number;
+  offset: string;
+  result: InboxResult;
+  attempt: number;
+}
+
+export interface InboxConsumerEvents {
+  /**
+   * A transaction committed: its receipts and handler writes are durable. Fired BEFORE the Kafka
+   * offset is committed, so a crash right after it is the window the inbox dedupe covers.
+   */
+  'consumer:committed': { topic: string; partition: number; records: CommittedRecord[] };
+  /** The group's offset for a partition moved to `offset` (the next record to read). */
+  'consumer:offset-committed': { topic: string; partition: number; offset: string };
+  /** A failed record was sent to the retry topic. */
+  'consumer:retry': { messageId: string; topic: string; reconsumeTimes: number; delayMs: number; dueAt: number; error: unknown };
+  /** A record was sent to the dead-letter topic. */
+  'consumer:dead-letter': { messageId: string; topic: string; reason: DeadLetterReason; reconsumeTimes: number; error: unknown };
+  /** A retry-topic partition waits for its head record to come due. */
+  'consumer:paused': { topic: string; partition: number; untilMs: number };
+  /** Old inbox receipts were pruned. */
+  'inbox:pruned': PruneResult;
+  /** Something outside a handler failed (Kafka, the database, pruning); the batch will be fetched again. */
+  'consumer:error': { error: unknown };
+}
+
+export interface InboxConsumerStats {
+  processed: number;
+  duplicates: number;
+  retried: number;
+  deadLettered: number;
+  /** Handler failures (each one retried or dead-lettered). */
+  failures: number;
+}

@@ -1,0 +1,190 @@
+import {
+  DEFAULT_INBOX_RETENTION,
+  deadLetterTopicFor,
+  decodeJson,
+  handlerTopics,
+  InvalidConfigError,
+  resolveReconsumePolicy,
+  retryTopicFor,
+  type InboxHandlerDefinition,
+  type InboxHandlerFn,
+  type InboxRetentionOptions,
+  type Logger,
+  type MessageIdExtractor,
+  type Outbox,
+  type ReconsumeOptions,
+  type ReconsumePolicy,
+  type TransactionOptions,
+  type ValueDecoder,
+} from '@outboxkit/core';
+import type { ConsumerConfig, Kafka } from 'kafkajs';
+
+export type InboxConsumerMode = 'batch' | 'message';
+
+export interface InboxConsumerRetryOptions extends ReconsumeOptions {
+  /** Topic retried records wait on. Default `<groupId>.retry` (RocketMQ: `%RETRY%group`). */
+  retryTopic?: string;
+  /** Topic of records that exhausted their retries. Default `<groupId>.DLQ` (RocketMQ: `%DLQ%group`). */
+  deadLetterTopic?: string;
+}
+
+export interface InboxConsumerRetentionOptions extends Omit<InboxRetentionOptions, 'consumerGroup'> {
+  /** How often the consumer prunes its group's old receipts, ms. Default 1 hour (and once at start). */
+  intervalMs?: number;
+}
+
+export interface InboxConsumerOptions<TClient = any> {
+  /** The Outbox whose transactions the receipts and the handlers' writes share. */
+  outbox: Outbox<TClient>;
+  /** Kafka consumer group; also the inbox's consumer group (dedupe is per group). */
+  groupId: string;
+  /** A kafkajs client to use. Either this or `brokers`. */
+  kafka?: Kafka;
+  /** Kafka bootstrap brokers. Either this or `kafka`. */
+  brokers?: string[];
+  /** Client id when the consumer builds its own Kafka client. Default `outbox-consumer`. */
+  clientId?: string;
+  /** Handlers, one per topic: plain definitions, or `collectInboxHandlers(instance)`. Handlers bound to another group are left out. */
+  handlers?: InboxHandlerDefinition<any, TClient>[];
+  /** Shorthand for one handler of several topics: `topics` + `handler`. */
+  topics?: string[];
+  handler?: InboxHandlerFn<any, TClient>;
+  /**
+   * `batch` (default): each fetched batch is deduped with ONE statement and its handlers run in ONE
+   * transaction (up to `batchSize` records). `message`: one transaction per record.
+   */
+  mode?: InboxConsumerMode;
+  /** Most records per transaction in batch mode. Default 100. */
+  batchSize?: number;
+  /** Decodes record values for handlers without their own decoder. Default JSON (`decodeJson`). */
+  decode?: ValueDecoder;
+  /** Dedupe key of records without outboxkit's message-id header. Last resort: topic/partition/offset. */
+  messageId?: MessageIdExtractor;
+  /** Start a new group at the earliest offset. Default false (latest). The retry topic is always read from its start. */
+  fromBeginning?: boolean;
+  /** Delay levels, max reconsume times, retry and dead-letter topics. */
+  retry?: InboxConsumerRetryOptions;
+  /** Pruning of old inbox receipts; `false` turns it off. Default: 7-day window, every hour. */
+  retention?: InboxConsumerRetentionOptions | false;
+  /** Options of the transactions the consumer opens. Default: the Outbox's. */
+  transaction?: TransactionOptions;
+  /** Partitions processed at once (kafkajs `partitionsConsumedConcurrently`). Default 1. */
+  partitionsConsumedConcurrently?: number;
+  /** Extra kafkajs consumer settings. Default `maxWaitTimeInMs: 1000`, so a due retry is fetched within a second. */
+  consumer?: Omit<ConsumerConfig, 'groupId'>;
+  /** Create the retry topic (one partition per delay level) and the dead-letter topic at start. Default true. */
+  createTopics?: boolean;
+  /** Default: the Outbox's logger. */
+  logger?: Logger;
+}
+
+export const DEFAULT_INBOX_CONSUMER_OPTIONS = Object.freeze({
+  clientId: 'outbox-consumer',
+  mode: 'batch' as InboxConsumerMode,
+  batchSize: 100,
+  fromBeginning: false,
+  partitionsConsumedConcurrently: 1,
+  createTopics: true,
+  retentionIntervalMs: 60 * 60 * 1000,
+  consumer: Object.freeze({ maxWaitTimeInMs: 1_000 }),
+});
+
+export interface ResolvedHandler {
+  definition: InboxHandlerDefinition;
+  decode: ValueDecoder;
+}
+
+export interface ResolvedInboxConsumerSettings {
+  groupId: string;
+  clientId: string;
+  mode: InboxConsumerMode;
+  batchSize: number;
+  fromBeginning: boolean;
+  /** Original topic → its handler. */
+  handlers: Map<string, ResolvedHandler>;
+  topics: string[];
+  messageId: MessageIdExtractor | undefined;
+  policy: ReconsumePolicy;
+  retryTopic: string;
+  deadLetterTopic: string;
+  retention: (Required<Omit<InboxRetentionOptions, 'consumerGroup'>> & { intervalMs: number }) | false;
+  transaction: TransactionOptions;
+  partitionsConsumedConcurrently: number;
+  consumer: Omit<ConsumerConfig, 'groupId'>;
+  createTopics: boolean;
+  logger: Logger;
+}
+
+export function resolveInboxConsumerSettings(options: InboxConsumerOptions): ResolvedInboxConsumerSettings {
+  if (!options.outbox) throw new InvalidConfigError('outbox', 'is required: receipts and handler writes run in its transactions');
+  if (typeof options.groupId !== 'string' || options.groupId.length === 0) throw new InvalidConfigError('groupId', 'is required');
+  if (!options.kafka && (!options.brokers || options.brokers.length === 0)) {
+    throw new InvalidConfigError('brokers', 'is required (or pass a kafkajs client as `kafka`)');
+  }
+  const mode = options.mode ?? DEFAULT_INBOX_CONSUMER_OPTIONS.mode;
+  if (mode !== 'batch' && mode !== 'message') throw new InvalidConfigError('mode', `must be "batch" or "message", got "${String(mode)}"`);
+  const batchSize = options.batchSize ?? DEFAULT_INBOX_CONSUMER_OPTIONS.batchSize;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidConfigError('batchSize', `must be a positive integer, got ${String(batchSize)}`);
+  const decode = options.decode ?? decodeJson;
+  const handlers = resolveHandlers(options, decode);
+  const retryTopic = options.retry?.retryTopic ?? retryTopicFor(options.groupId);
+  const deadLetterTopic = options.retry?.deadLetterTopic ?? deadLetterTopicFor(options.groupId);
+  for (const topic of handlers.keys()) {
+    if (topic === retryTopic || topic === deadLetterTopic) {
+      throw new InvalidConfigError('handlers', `topic "${topic}" is the group's own retry or dead-letter topic`);
+    }
+  }
+  return {
+    groupId: options.groupId,
+    clientId: options.clientId ?? DEFAULT_INBOX_CONSUMER_OPTIONS.clientId,
+    mode,
+    batchSize,
+    fromBeginning: options.fromBeginning ?? DEFAULT_INBOX_CONSUMER_OPTIONS.fromBeginning,
+    handlers,
+    topics: [...handlers.keys()],
+    messageId: options.messageId,
+    policy: resolveReconsumePolicy(options.retry),
+    retryTopic,
+    deadLetterTopic,
+    retention:
+      options.retention === false
+        ? false
+        : {
+            windowMs: options.retention?.windowMs ?? DEFAULT_INBOX_RETENTION.windowMs,
+            batchSize: options.retention?.batchSize ?? DEFAULT_INBOX_RETENTION.batchSize,
+            maxBatches: options.retention?.maxBatches ?? DEFAULT_INBOX_RETENTION.maxBatches,
+            intervalMs: options.retention?.intervalMs ?? DEFAULT_INBOX_CONSUMER_OPTIONS.retentionIntervalMs,
+          },
+    transaction: { ...options.transaction },
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? DEFAULT_INBOX_CONSUMER_OPTIONS.partitionsConsumedConcurrently,
+    consumer: { ...DEFAULT_INBOX_CONSUMER_OPTIONS.consumer, ...options.consumer },
+    createTopics: options.createTopics ?? DEFAULT_INBOX_CONSUMER_OPTIONS.createTopics,
+    logger: options.logger ?? options.outbox.settings.logger,
+  };
+}
+
+function resolveHandlers(options: InboxConsumerOptions, decode: ValueDecoder): Map<string, ResolvedHandler> {
+  const definitions: InboxHandlerDefinition[] = [...(options.handlers ?? [])];
+  if (options.handler || options.topics) {
+    if (!options.handler || !options.topics || options.topics.length === 0) {
+      throw new InvalidConfigError('handler', 'and `topics` go together: one handler for the listed topics');
+    }
+    definitions.push({ topic: options.topics, handle: options.handler, name: options.handler.name || 'handler' });
+  }
+  const handlers = new Map<string, ResolvedHandler>();
+  for (const definition of definitions) {
+    if (definition.consumerGroup && definition.consumerGroup !== options.groupId) continue;
+    if (typeof definition.handle !== 'function') throw new InvalidConfigError('handlers', `${definition.name ?? 'a handler'} has no handle function`);
+    for (const topic of handlerTopics(definition)) {
+      const existing = handlers.get(topic);
+      if (existing) {
+        throw new InvalidConfigError('handlers', `topic "${topic}" has two handlers (${existing.definition.name ?? '?'} and ${definition.name ?? '?'}); give each topic one`);
+      }
+      handlers.set(topic, { definition, decode: definition.decode ?? decode });
+    }
+  }
+  if (handlers.size === 0) {
+    throw new InvalidConfigError('handlers', `none for consumer group "${options.groupId}": pass handlers, or topics with a handler`);
+  }
+  return handlers;
+}

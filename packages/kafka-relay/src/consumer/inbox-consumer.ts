@@ -1,0 +1,185 @@
+import { Inbox, pruneInbox, TypedEvents, type Outbox } from '@outboxkit/core';
+import { Kafka, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { kafkajsLogCreator } from '../kafkajs-logger.js';
+import { BatchProcessor } from './batch-processor.js';
+import { ensureConsumerTopics } from './consumer-topics.js';
+import { FailureRouter } from './failure-router.js';
+import type { InboxConsumerEvents, InboxConsumerStats } from './inbox-consumer-events.js';
+import { resolveInboxConsumerSettings, type InboxConsumerOptions, type ResolvedInboxConsumerSettings } from './inbox-consumer-settings.js';
+
+/**
+ * A kafkajs consumer whose handlers run at most once per message id per group (the inbox), with
+ * RocketMQ-style retries through a retry topic and a dead-letter topic.
+ *
+ * Design, in short:
+ * - autoCommit is off; an offset is committed only after the record's transaction committed, or
+ *   after its retry / dead-letter record was acknowledged by Kafka.
+ * - The group consumes the original topics AND its retry topic, which has one partition per delay
+ *   level (as RocketMQ's schedule topic has one queue per level), so each retry partition is in
+ *   due-time order. A retry partition whose head is not due is paused until it is, with kafkajs
+ *   `pause()`; nothing sleeps inside a handler, so other partitions and topics keep flowing.
+ * - Per-partition order is kept for records that succeed; a failed record leaves the partition
+ *   for the retry topic and comes back later (RocketMQ's concurrent consumers behave the same).
+ */
+export class InboxConsumer<TClient = unknown> {
+  readonly settings: ResolvedInboxConsumerSettings;
+  readonly events: TypedEvents<InboxConsumerEvents>;
+  readonly inbox: Inbox<TClient>;
+  private readonly kafka: Kafka;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly stats_: InboxConsumerStats = { processed: 0, duplicates: 0, retried: 0, deadLettered: 0, failures: 0 };
+  private readonly resumeTimers = new Map<string, NodeJS.Timeout>();
+  private retryPartitions = 1;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private pruning: Promise<void> | undefined;
+  private state: 'new' | 'running' | 'stopped' = 'new';
+
+  private readonly outbox: Outbox<TClient>;
+
+  constructor(options: InboxConsumerOptions<TClient>) {
+    this.settings = resolveInboxConsumerSettings(options);
+    this.outbox = options.outbox;
+    const { settings } = this;
+    this.events = new TypedEvents<InboxConsumerEvents>(settings.logger);
+    this.inbox = new Inbox(this.outbox, { consumerGroup: settings.groupId });
+    this.kafka =
+      options.kafka ??
+      new Kafka({
+        clientId: settings.clientId,
+        brokers: options.brokers!,
+        logCreator: kafkajsLogCreator(settings.logger),
+        retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+      });
+    this.consumer = this.kafka.consumer({ ...settings.consumer, groupId: settings.groupId });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  get stats(): Readonly<InboxConsumerStats> {
+    return { ...this.stats_ };
+  }
+
+  /** Creates the retry and dead-letter topics if needed, joins the group and starts consuming. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    try {
+      await this.connectAndRun();
+    } catch (error) {
+      // Leave nothing half-started behind (a connected producer, a joined group).
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private async connectAndRun(): Promise<void> {
+    const { settings } = this;
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const topics = await ensureConsumerTopics(admin, settings, settings.logger);
+      this.retryPartitions = topics.retryPartitions;
+    } finally {
+      await admin.disconnect();
+    }
+    await this.producer.connect();
+    const router = new FailureRouter(this.producer, {
+      consumerGroup: settings.groupId,
+      retryTopic: settings.retryTopic,
+      deadLetterTopic: settings.deadLetterTopic,
+      retryPartitions: () => this.retryPartitions,
+    });
+    const processor = new BatchProcessor<TClient>({
+      settings,
+      inbox: this.inbox,
+      router,
+      events: this.events,
+      stats: this.stats_,
+      pauseUntil: (topic, partition, dueAt, pause) => this.pauseUntil(topic, partition, dueAt, pause),
+      now: Date.now,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: settings.topics, fromBeginning: settings.fromBeginning });
+    // Retry records must never be skipped, whatever the group's reset policy for its own topics.
+    await this.consumer.subscribe({ topics: [settings.retryTopic], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
+      eachBatch: async (payload) => {
+        try {
+          await processor.process(payload);
+        } catch (error) {
+          this.events.emit('consumer:error', { error });
+          throw error;
+        }
+      },
+    });
+    if (settings.retention) this.scheduleRetention(0);
+    settings.logger.info('inbox consumer started', { groupId: settings.groupId, topics: settings.topics, mode: settings.mode });
+  }
+
+  /** Prunes this group's old inbox receipts now (the consumer also does it on its own schedule). */
+  async pruneInbox() {
+    const { retention, groupId } = this.settings;
+    const result = await pruneInbox(this.outbox, { ...(retention || {}), consumerGroup: groupId });
+    if (result.deleted > 0) this.events.emit('inbox:pruned', result);
+    return result;
+  }
+
+  /** Finishes the batch in flight, leaves the group and disconnects. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopped';
+    clearTimeout(this.retentionTimer);
+    for (const timer of this.resumeTimers.values()) clearTimeout(timer);
+    this.resumeTimers.clear();
+    await this.consumer.disconnect().catch((error) => this.settings.logger.warn('consumer disconnect failed', { error }));
+    await this.producer.disconnect().catch((error) => this.settings.logger.warn('producer disconnect failed', { error }));
+    await this.pruning;
+    this.settings.logger.info('inbox consumer stopped', { groupId: this.settings.groupId, ...this.stats_ });
+  }
+
+  private pauseUntil(topic: string, partition: number, dueAt: number, pause: () => () => void): void {
+    if (this.state !== 'running') return;
+    const key = `${topic}:${partition}`;
+    // Pausing twice is harmless; a rebalance may have handed the partition back unpaused, so
+    // always pause, and let the newest due time decide when to resume.
+    clearTimeout(this.resumeTimers.get(key));
+    const resume = pause();
+    const delay = Math.max(0, dueAt - Date.now());
+    this.events.emit('consumer:paused', { topic, partition, untilMs: dueAt });
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(key);
+      if (this.state === 'running') resume();
+    }, delay);
+    timer.unref();
+    this.resumeTimers.set(key, timer);
+  }
+
+  private scheduleRetention(delayMs: number): void {
+    const { retention } = this.settings;
+    if (!retention || this.state !== 'running') return;
+    this.retentionTimer = setTimeout(() => {
+      this.pruning = this.pruneInbox()
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.settings.logger.warn('inbox pruning failed', { error });
+            this.events.emit('consumer:error', { error });
+          },
+        )
+        .finally(() => this.scheduleRetention(retention.intervalMs));
+    }, delayMs);
+    this.retentionTimer.unref();
+  }
+}
+
+/** Plain-function form: `createInboxConsumer({ outbox, groupId, brokers, handlers })`. */
+export function createInboxConsumer<TClient>(options: InboxConsumerOptions<TClient>): InboxConsumer<TClient> {
+  return new InboxConsumer(options);
+}

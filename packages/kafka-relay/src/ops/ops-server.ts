@@ -1,0 +1,78 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@outboxkit/core';
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus-text.js';
+
+export interface Probe {
+  ok: boolean;
+  [detail: string]: unknown;
+}
+
+export interface OpsServerOptions {
+  host: string;
+  port: number;
+  /** Liveness: the process works (its loops are not stuck). */
+  health: () => Probe;
+  /** Readiness: connected and doing its job. */
+  ready: () => Probe;
+  /** Prometheus text. */
+  metrics: () => Promise<string>;
+  logger: Logger;
+}
+
+/**
+ * /healthz, /readyz and /metrics over plain node:http, bound to 127.0.0.1 unless told
+ * otherwise. Probes answer 200 or 503 with a small JSON body saying why.
+ */
+export class OpsServer {
+  private server: Server | undefined;
+
+  constructor(private readonly options: OpsServerOptions) {}
+
+  /** Listens; resolves with the bound port (useful with port 0). */
+  async start(): Promise<number> {
+    const server = createServer((request, response) => {
+      const path = (request.url ?? '/').split('?')[0];
+      const probe = (result: Probe) => {
+        response.writeHead(result.ok ? 200 : 503, { 'content-type': 'application/json' });
+        response.end(`${JSON.stringify(result)}\n`);
+      };
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.writeHead(405, { allow: 'GET, HEAD' }).end();
+      } else if (path === '/healthz') {
+        probe(this.options.health());
+      } else if (path === '/readyz') {
+        probe(this.options.ready());
+      } else if (path === '/metrics') {
+        this.options.metrics().then(
+          (text) => response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(text),
+          (error: unknown) => {
+            this.options.logger.warn('metrics rendering failed', { error });
+            response.writeHead(500).end();
+          },
+        );
+      } else {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz, /readyz or /metrics\n');
+      }
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections?.();
+    });
+  }
+}

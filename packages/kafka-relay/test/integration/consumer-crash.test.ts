@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
+import { createTopic } from '../../../../test/support/kafka.js';
+import { committedOffset, consumerTestDatabase, produce, runTsx, waitFor, type ConsumerTestDatabase } from './consumer-harness.js';
+
+const CHILD = fileURLToPath(new URL('./fixtures/inbox-consumer-child.ts', import.meta.url));
+
+let db: ConsumerTestDatabase;
+
+beforeAll(async () => {
+  db = await consumerTestDatabase('ok_consumer_crash');
+});
+
+afterAll(async () => {
+  await db?.close();
+});
+
+describe('inbox consumer killed between its transaction commit and its offset commit', () => {
+  for (const mode of ['message', 'batch'] as const) {
+    it(`${mode} mode: after a restart every effect is applied exactly once`, async () => {
+      const topic = uniqueName(`ok.crash.${mode}`);
+      const group = uniqueName(`crash-${mode}`);
+      await createTopic(topic, 1);
+      const ids = Array.from({ length: 8 }, () => randomUUID());
+      await produce(topic, ids.map((id, n) => ({ key: `k${n}`, value: JSON.stringify({ n }), headers: { 'outboxkit-message-id': id } })));
+      const env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), TOPIC: topic, GROUP: group, MODE: mode, CONSUMER_LABEL: mode };
+
+      // First run: SIGKILLs itself right after the 3rd record's transaction committed.
+      const first = runTsx(CHILD, { ...env, KILL_AFTER: '3' });
+      // tsx runs the script in a child node process and exits with 128 + 9 when it is SIGKILLed.
+      const { code, signal } = await first.exited;
+      expect(signal === 'SIGKILL' || code === 137, first.output()).toBe(true);
+      expect(first.lines().some((line) => line.event === 'stopped')).toBe(false);
+      const appliedBeforeCrash = (await db.effects(mode)).length;
+      const offsetAtCrash = await committedOffset(group, topic);
+      expect(appliedBeforeCrash).toBeGreaterThanOrEqual(3);
+      // The crash window was hit: effects are committed that the group's offset does not cover.
+      expect(offsetAtCrash).toBeLessThan(appliedBeforeCrash);
+
+      // Second run: Kafka redelivers from the committed offset; the inbox skips what was applied.
+      const second = runTsx(CHILD, env);
+      try {
+        await second.waitForLine((line) => line.event === 'started', 'the restarted consumer');
+        await waitFor(async () => (await db.effects(mode)).length >= ids.length, 'every effect');
+        await waitFor(async () => (await committedOffset(group, topic)) === ids.length, 'the offsets');
+      } finally {
+        second.child.kill('SIGTERM');
+      }
+      expect((await second.exited).code, second.output()).toBe(0);
+      const stopped = second.lines().find((line) => line.event === 'stopped')!;
+      expect(stopped.duplicates as number).toBeGreaterThanOrEqual(appliedBeforeCrash - offsetAtCrash);
+
+      const effects = await db.effects(mode);
+      expect(effects.map((e) => e.message_id).sort()).toEqual([...ids].sort());
+      expect(effects.map((e) => (e.payload as { n: number }).n)).toEqual(ids.map((_, n) => n));
+      const receipts = await db.prisma.inboxMessage.count({ where: { consumerGroup: group } });
+      expect(receipts).toBe(ids.length);
+    });
+  }
+});

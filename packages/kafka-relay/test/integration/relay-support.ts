@@ -1,0 +1,194 @@
+// Helpers shared by the relay-*.test.ts files (issue 4): writers that record commit order,
+// relay processes, and readers that check per-key order on what Kafka holds.
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import pg from 'pg';
+import { send } from '@outboxkit/core';
+import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
+import type { PrismaClient } from '../../../../test/support/prisma.js';
+import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
+import { startRelayProcess, type RelayProcess } from '../../../../test/support/relay-process.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(predicate: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export async function sql<R = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Per-key counters, incremented under the row lock in the business transaction: n follows commit order. */
+export async function createCounterTable(url: string): Promise<void> {
+  await sql(url, 'CREATE TABLE IF NOT EXISTS key_counter (key text PRIMARY KEY, n int NOT NULL)');
+}
+
+export interface CountedValue {
+  key: string;
+  n: number;
+  writer: string;
+}
+
+/**
+ * One business transaction sending one message per entry of `keys` (keys may repeat). Each
+ * message carries `n`, its key's counter taken under a row lock in the same transaction, so for
+ * every key the n values number the messages in commit order: 1, 2, 3, …
+ */
+export async function writeCounted(outbox: PrismaOutbox<PrismaClient>, topic: string, keys: string[], writer: string): Promise<string[]> {
+  return outbox.transaction(async () => {
+    const tx = outbox.transactionClient();
+    // Lock counters in key order (no deadlocks between writers), occurrences in send order.
+    const order = keys.map((key, index) => ({ key, index })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.index - b.index));
+    const n = new Array<number>(keys.length);
+    for (const { key, index } of order) {
+      const rows = (await tx.$queryRawUnsafe(
+        'INSERT INTO key_counter (key, n) VALUES ($1, 1) ON CONFLICT (key) DO UPDATE SET n = key_counter.n + 1 RETURNING n',
+        key,
+      )) as Array<{ n: number }>;
+      n[index] = Number(rows[0]!.n);
+    }
+    return keys.map((key, index) => send({ topic, key, value: { key, n: n[index], writer } satisfies CountedValue }));
+  });
+}
+
+export interface ReadRecord {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+}
+
+function toRecord(partition: number, message: KafkaMessage): ReadRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : value.toString();
+  }
+  return { partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers };
+}
+
+/** Every record the topic holds now (count from the watermarks), from the given brokers. */
+export async function readAll(topic: string, brokers: string[] = kafkaBrokers(), timeoutMs = 60_000): Promise<ReadRecord[]> {
+  const kafka = new Kafka({ clientId: uniqueName('reader'), brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  let total = 0;
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return [];
+    total = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+  if (total === 0) return [];
+  const consumer = kafka.consumer({ groupId: uniqueName('reader'), sessionTimeout: 10_000 });
+  const records: ReadRecord[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ partition, message }) => void records.push(toRecord(partition, message)) });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (records.length < total && Date.now() < deadline) await sleep(50);
+  } finally {
+    await consumer.disconnect();
+  }
+  if (records.length < total) throw new Error(`read ${records.length} of ${total} records of ${topic}`);
+  return records.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+}
+
+export const MESSAGE_ID = 'outboxkit-message-id';
+
+/** First delivery of each message id, in log order (what a deduping consumer sees). */
+export function firstDeliveries(records: ReadRecord[]): ReadRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const id = r.headers[MESSAGE_ID]!;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/**
+ * For every key, the counter values of its first deliveries, in log order, must be 1, 2, …, n:
+ * the order Kafka holds equals the commit order, with nothing missing. Returns the problems.
+ */
+export function commitOrderProblems(records: ReadRecord[]): string[] {
+  const byKey = new Map<string, number[]>();
+  for (const record of firstDeliveries(records)) {
+    const value = JSON.parse(record.value!) as CountedValue;
+    let list = byKey.get(value.key);
+    if (!list) byKey.set(value.key, (list = []));
+    list.push(value.n);
+  }
+  const problems: string[] = [];
+  for (const [key, ns] of byKey) {
+    const bad = ns.findIndex((n, i) => n !== i + 1);
+    if (bad >= 0) problems.push(`key ${key}: position ${bad} holds n=${ns[bad]} (sequence starts ${ns.slice(Math.max(0, bad - 3), bad + 3).join(',')})`);
+  }
+  return problems;
+}
+
+export interface StartedRelay extends RelayProcess {
+  instanceId: string;
+  httpPort: number | undefined;
+  /** Parsed JSON log lines. */
+  logs: () => Array<Record<string, unknown>>;
+}
+
+/** Starts the relay CLI and waits for "relay ready"; the instance id and ops port come from that line. */
+export async function startRelay(env: Record<string, string>): Promise<StartedRelay> {
+  const relay = startRelayProcess(env);
+  await relay.ready;
+  const logs = () =>
+    relay
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
+  const ready = logs().find((l) => l.msg === 'relay ready')!;
+  return { ...relay, instanceId: String(ready.instanceId), httpPort: ready.httpPort === undefined ? undefined : Number(ready.httpPort), logs };
+}
+
+export async function stopRelay(relay: RelayProcess, signal: NodeJS.Signals = 'SIGTERM') {
+  if (relay.child.exitCode !== null || relay.child.signalCode !== null) return relay.exited;
+  relay.child.kill(signal);
+  const timer = setTimeout(() => relay.child.kill('SIGKILL'), 20_000);
+  const result = await relay.exited;
+  clearTimeout(timer);
+  return result;
+}
+
+/** The env every relay process of these tests gets: short leases and polls so tests stay quick. */
+export function relayEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    OUTBOX_LEASE_MS: '3000',
+    OUTBOX_PARTITIONS: '16',
+    OUTBOX_MAX_IDLE_MS: '250',
+    OUTBOX_BACKOFF_MAX_MS: '1000',
+    ...extra,
+  };
+}
+
+export async function statusCounts(url: string, topic: string): Promise<Record<string, number>> {
+  const rows = await sql<{ status: string; n: number }>(url, 'SELECT status, count(*)::int AS n FROM outbox_message WHERE topic = $1 GROUP BY status', [topic]);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}

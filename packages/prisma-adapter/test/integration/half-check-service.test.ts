@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CheckerRegistry,
+  currentTransactionScope,
+  HalfMessageAdmin,
+  insertHalfMessage,
+  insertTxMarker,
+  InvalidConfigError,
+  prepareMessage,
+  silentLogger,
+  type HalfCheckEvents,
+} from '@outboxkit/core';
+import { createPrismaHalfCheckService, createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
+import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
+import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
+
+/**
+ * The back-check running on the application's own Prisma client (no Relay, no Kafka): the check
+ * service's statements through Prisma's raw-query path, the marker check's fence against a local
+ * transaction that is still running, and the operator actions.
+ */
+let database: Awaited<ReturnType<typeof freshDatabase>>;
+let prisma: PrismaClient;
+let outbox: PrismaOutbox<PrismaClient>;
+
+beforeAll(async () => {
+  database = await freshDatabase('ok_half_prisma');
+  prisma = createPrismaClient(database.url);
+  outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
+});
+
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await database?.drop();
+});
+
+const waitFor = async (predicate: () => Promise<boolean>, what: string) => {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+const status = async (id: string) => (await prisma.outboxMessage.findUniqueOrThrow({ where: { id } })).status;
+
+describe('HalfCheckService on Prisma', () => {
+  it('resolves checker and marker messages, and measures HALF rows by age', async () => {
+    const group = uniqueName('g');
+    const registry = new CheckerRegistry();
+    registry.register(group, (m) => ((m.value as { ok: boolean }).ok ? 'COMMIT' : 'ROLLBACK'));
+    const service = createPrismaHalfCheckService(outbox, { checker: registry, checkImmunityMs: 0, checkIntervalMs: 100, pollIntervalMs: 25, ageBucketsMs: [1_000, 60_000] });
+    const yes = await outbox.sendHalf({ topic: 't', key: 'a', value: { ok: true }, producerGroup: group }, async () => 'UNKNOWN');
+    const no = await outbox.sendHalf({ topic: 't', value: { ok: false }, producerGroup: group }, async () => 'UNKNOWN');
+    const bytes = await outbox.sendHalf({ topic: 't', value: new Uint8Array([1]), producerGroup: uniqueName('nobody') }, async () => 'UNKNOWN');
+    const ages = await service.snapshotAges();
+    expect(ages.total).toBe(3);
+    expect(ages.buckets).toEqual([{ leMs: 1_000, count: 3 }, { leMs: 60_000, count: 3 }]);
+    expect(await service.checkOnce()).toBe(3);
+    expect(await status(yes.messageId)).toBe('READY');
+    expect(await status(no.messageId)).toBe('ROLLED_BACK');
+    const unreachable = await prisma.outboxMessage.findUniqueOrThrow({ where: { id: bytes.messageId } });
+    expect(unreachable).toMatchObject({ status: 'HALF', checkCount: 0 });
+    expect(service.stats.checks).toMatchObject({ COMMIT: 1, ROLLBACK: 1, UNREACHABLE: 1 });
+    await new HalfMessageAdmin(outbox.executor).rollback([bytes.messageId]);
+  });
+
+  it('marker check: waits for a local transaction still running and follows its outcome; fences one that comes too late', async () => {
+    const checked: Array<HalfCheckEvents['half:checked']> = [];
+    const service = createPrismaHalfCheckService(outbox, { checkImmunityMs: 0, pollIntervalMs: 25 });
+    service.events.on('half:checked', (e) => checked.push(e));
+    // The message asks to be checked at once (checkImmunityMs 0): its local transaction is still running then.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let messageId = '';
+    const sending = outbox.sendHalf({ topic: 't', value: 1, producerGroup: 'db', checkImmunityMs: 0 }, async (half) => {
+      messageId = half.messageId;
+      await held;
+    }, { localTransaction: 'database', timeoutMs: 10_000 });
+    await waitFor(async () => messageId !== '', 'the local transaction to start');
+    const checking = service.checkOnce(); // the fence waits for the running transaction's marker
+    await new Promise((r) => setTimeout(r, 300));
+    expect(checked).toEqual([]);
+    expect(await status(messageId)).toBe('HALF');
+    release();
+    const [result] = await Promise.all([sending, checking]);
+    expect(result.status).toBe('READY');
+    expect(await status(messageId)).toBe('READY');
+    expect(checked).toMatchObject([{ id: messageId, via: 'marker', result: 'COMMIT' }]);
+
+    // A marker-mode message whose local transaction had not begun when the check came (past its
+    // deadline): the check fences the transaction id and rolls the message back; the local
+    // transaction, starting afterwards, can no longer write its marker, so it cannot commit.
+    const message = { ...prepareMessage({ topic: 't', value: 3 }, { maxMessageBytes: 1e6, producerGroup: 'db' }), transactionId: uniqueName('tx') };
+    await outbox.executor.execute(insertHalfMessage(outbox.settings.tables.outbox, message, { firstCheckInMs: 0, markerCheck: true }));
+    await service.checkOnce();
+    expect(await status(message.id)).toBe('ROLLED_BACK');
+    expect(checked.at(-1)).toMatchObject({ id: message.id, via: 'marker', result: 'ROLLBACK' });
+    const written = await outbox.transaction(async () =>
+      currentTransactionScope()!.handle.executor.execute(insertTxMarker(outbox.settings.tables.marker, message.transactionId)),
+    );
+    expect(written).toBe(0);
+  });
+
+  it('operator actions: list, resume, commit, roll back; never overturn', async () => {
+    const group = uniqueName('ops');
+    const admin = new HalfMessageAdmin(outbox.executor);
+    const a = await outbox.sendHalf({ topic: 'ops', value: 1, producerGroup: group }, async () => 'UNKNOWN');
+    const b = await outbox.sendHalf({ topic: 'ops', value: 2, producerGroup: group }, async () => 'UNKNOWN');
+    const listed = await admin.list();
+    expect(listed.filter((m) => m.producerGroup === group).map((m) => m.id)).toEqual([a.messageId, b.messageId]);
+    expect(await admin.resume([a.messageId])).toEqual([{ id: a.messageId, ok: true }]);
+    expect(await admin.commit([a.messageId])).toEqual([{ id: a.messageId, ok: true }]);
+    expect(await admin.rollback([b.messageId])).toEqual([{ id: b.messageId, ok: true }]);
+    expect(await admin.rollback([a.messageId])).toEqual([{ id: a.messageId, ok: false, status: 'READY' }]);
+    expect(await admin.resume([b.messageId])).toEqual([{ id: b.messageId, ok: false, status: 'ROLLED_BACK' }]);
+    await expect(admin.commit(['nope'])).rejects.toBeInstanceOf(InvalidConfigError);
+  });
+});
