@@ -51,10 +51,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 async function drainSuite(ctx, results) {
   const { drain, runs } = ctx.config;
-  results.drain = { relay: [], raw: [], peer: [] };
+  results.drain = { relay: [], raw: [], peer: Object.fromEntries(ctx.config.peer.modes.map((m) => [m, []])) };
   await setupPeerSchema(ctx.databaseUrl);
   for (let run = 0; run < runs; run += 1) {
-    const topics = { relay: uniqueTopic('relay'), raw: uniqueTopic('raw'), peer: uniqueTopic('peer') };
+    const topics = { relay: uniqueTopic('relay'), raw: uniqueTopic('raw') };
+    for (const mode of ctx.config.peer.modes) topics[`peer-${mode}`] = uniqueTopic(`peer-${mode}`);
     for (const topic of Object.values(topics)) await createTopic(ctx.brokers, topic, drain.topicPartitions);
 
     log(`drain run ${run + 1}/${runs}: seeding ${int(drain.messages)} outbox rows`);
@@ -66,11 +67,12 @@ async function drainSuite(ctx, results) {
     results.drain.relay.push(relay);
     log(`  outboxkit relay  ${int(relay.msgsPerSec)} msgs/s (${(relay.drainMs / 1000).toFixed(2)} s, ${relay.batches} batches, start ${relay.startMs.toFixed(0)} ms)`);
 
-    log(`  seeding ${int(drain.messages)} rows for pg-transactional-outbox`);
-    await seedPeer(ctx.databaseUrl, { messages: drain.messages, keys: drain.keys, payloadBytes: drain.payloadBytes });
-    const peer = await peerOnce(ctx, { topic: topics.peer });
-    results.drain.peer.push(peer);
-    log(`  pg-transactional-outbox ${int(peer.msgsPerSec)} msgs/s (${(peer.drainMs / 1000).toFixed(2)} s${peer.capped ? `, capped: ${int(peer.drained)} drained` : ''})`);
+    for (const mode of ctx.config.peer.modes) {
+      await seedPeer(ctx.databaseUrl, { messages: drain.messages, keys: drain.keys, payloadBytes: drain.payloadBytes, mode });
+      const peer = await peerOnce(ctx, { topic: topics[`peer-${mode}`] });
+      results.drain.peer[mode].push(peer);
+      log(`  pg-transactional-outbox (${mode}) ${int(peer.msgsPerSec)} msgs/s (${(peer.drainMs / 1000).toFixed(2)} s${peer.capped ? `, capped: ${int(peer.drained)} drained` : ''})`);
+    }
     await deleteTopics(ctx.brokers, Object.values(topics));
   }
 }

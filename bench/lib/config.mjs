@@ -38,9 +38,11 @@ export const config = {
     timeoutMs: num('BENCH_DRAIN_TIMEOUT_MS', QUICK ? 60_000 : 300_000),
   },
   peer: {
-    /** The peer publishes per message; its run stops after this long and reports the partial rate. */
-    capMs: num('BENCH_PEER_CAP_MS', QUICK ? 30_000 : 120_000),
-    batchSize: num('BENCH_PEER_BATCH_SIZE', 100),
+    /** `ordered` (per-key order, like outboxkit) and/or `unordered` (the peer's fastest mode). */
+    modes: (env.BENCH_PEER_MODES ?? 'ordered,unordered').split(',').map((s) => s.trim()).filter(Boolean),
+    /** The peer handles one message per transaction; a run stops after this long and reports the rate so far. */
+    capMs: num('BENCH_PEER_CAP_MS', QUICK ? 15_000 : 60_000),
+    batchSize: num('BENCH_PEER_BATCH_SIZE', 30),
     pollingIntervalMs: num('BENCH_PEER_POLL_MS', 10),
     poolSize: num('BENCH_PEER_POOL', 20),
   },

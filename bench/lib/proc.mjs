@@ -133,7 +133,11 @@ export async function runWorker(name, file, env, timeoutMs, options) {
   const worker = startWorker(name, file, env, options);
   try {
     const result = await worker.next('result', timeoutMs);
-    await worker.stop(15_000);
+    // Workers exit by themselves after their result (a CPU profile is written on that exit).
+    let timer;
+    await Promise.race([worker.exited, new Promise((resolve) => (timer = setTimeout(resolve, 20_000)))]);
+    clearTimeout(timer);
+    await worker.stop(5_000);
     return result;
   } catch (error) {
     await worker.stop(2_000);

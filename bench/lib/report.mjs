@@ -20,12 +20,19 @@ export function summarizeResults(raw) {
     const n = Math.min(relay.length, rawRuns.length);
     const ratios = [];
     for (let i = 0; i < n; i += 1) ratios.push(relay[i].msgsPerSec / rawRuns[i].msgsPerSec);
+    // Ahead of the peer: the relay against the peer's best mode, run by run.
+    const peerModes = Object.entries(peer ?? {}).filter(([, runs]) => runs.length > 0);
     const peerRatios = [];
-    for (let i = 0; i < Math.min(relay.length, peer.length); i += 1) peerRatios.push(relay[i].msgsPerSec / peer[i].msgsPerSec);
+    for (let i = 0; i < relay.length; i += 1) {
+      const best = Math.max(...peerModes.map(([, runs]) => runs[i]?.msgsPerSec ?? NaN).filter(Number.isFinite));
+      if (Number.isFinite(best) && best > 0) peerRatios.push(relay[i].msgsPerSec / best);
+    }
     out.drain = {
       relay: { ...medianOf(relay.map(({ profile, ...r }) => r)), spread: spread(relay.map((r) => r.msgsPerSec)) },
       raw: { ...medianOf(rawRuns), spread: spread(rawRuns.map((r) => r.msgsPerSec)) },
-      peer: peer.length ? { ...medianOf(peer), capped: peer.some((p) => p.capped), spread: spread(peer.map((r) => r.msgsPerSec)) } : null,
+      peer: Object.fromEntries(
+        peerModes.map(([mode, runs]) => [mode, { ...medianOf(runs), capped: runs.some((p) => p.capped), spread: spread(runs.map((r) => r.msgsPerSec)) }]),
+      ),
       relayVsRaw: median(ratios),
       relayVsPeer: peerRatios.length ? median(peerRatios) : NaN,
     };
@@ -75,7 +82,7 @@ export function evaluateTargets(s) {
   if (s.drain) {
     add('Relay drain', '≥ 25,000 msgs/s', s.drain.relay.msgsPerSec, s.drain.relay.msgsPerSec >= TARGETS.drainMsgsPerSec, 'msgs/s');
     add('Relay vs raw kafkajs', '≥ 80 %', s.drain.relayVsRaw * 100, s.drain.relayVsRaw >= TARGETS.drainVsRaw, '%');
-    if (s.drain.peer) add('Relay vs pg-transactional-outbox', 'ahead (> 1×)', s.drain.relayVsPeer, s.drain.relayVsPeer > 1, '×');
+    if (Object.keys(s.drain.peer).length) add('Relay vs pg-transactional-outbox (its best mode)', 'ahead (> 1×)', s.drain.relayVsPeer, s.drain.relayVsPeer > 1, '×');
   }
   if (s.latency?.commitToAckMs) {
     add('Commit → broker ack p50', '≤ 5 ms', s.latency.commitToAckMs.p50, s.latency.commitToAckMs.p50 <= TARGETS.latencyP50, 'ms');
@@ -129,12 +136,13 @@ export function renderMarkdown(report, { benchReadme = 'bench/README.md' } = {})
     lines.push('| --- | --- | --- | --- |');
     lines.push(`| outboxkit Relay (batchSize ${c.drain.batchSize}) | ${int(d.relay.msgsPerSec)} | ${ms(d.relay.drainMs / 1000)} s | ${d.relay.spread.runs.map(int).join(', ')} |`);
     lines.push(`| raw kafkajs, same records and requests (ceiling) | ${int(d.raw.msgsPerSec)} | ${ms(d.raw.drainMs / 1000)} s | ${d.raw.spread.runs.map(int).join(', ')} |`);
-    if (d.peer) {
-      const capped = d.peer.capped ? ` (capped at ${c.peer.capMs / 1000} s: ${int(d.peer.drained)} drained)` : '';
-      lines.push(`| pg-transactional-outbox ${m.pgTransactionalOutbox} polling listener (batch ${c.peer.batchSize}) + kafkajs${capped} | ${int(d.peer.msgsPerSec)} | ${ms(d.peer.drainMs / 1000)} s | ${d.peer.spread.runs.map(int).join(', ')} |`);
+    const modeLabel = { ordered: 'per-key order: segment = key, sequential', unordered: 'no order: parallel, no segment' };
+    for (const [mode, p] of Object.entries(d.peer)) {
+      const capped = p.capped ? `; run capped at ${c.peer.capMs / 1000} s, ${int(p.drained)} drained` : '';
+      lines.push(`| pg-transactional-outbox ${m.pgTransactionalOutbox} polling listener + kafkajs (${modeLabel[mode] ?? mode}; batch ${c.peer.batchSize}${capped}) | ${int(p.msgsPerSec)} | ${ms(p.drainMs / 1000)} s | ${p.spread.runs.map(int).join(', ')} |`);
     }
     lines.push('');
-    lines.push(`Relay / raw kafkajs: ${pct(d.relayVsRaw)}; relay / peer: ${Number.isFinite(d.relayVsPeer) ? d.relayVsPeer.toFixed(1) : '—'}×.`);
+    lines.push(`Relay / raw kafkajs: ${pct(d.relayVsRaw)}; relay / the peer's best mode: ${Number.isFinite(d.relayVsPeer) ? d.relayVsPeer.toFixed(1) : '—'}×.`);
     lines.push('');
   }
   if (s.latency) {

@@ -59,18 +59,21 @@ export async function setupPeerSchema(databaseUrl) {
 }
 
 /**
- * The same messages in the peer's table: aggregate id and segment = the key (the peer then keeps
- * per-key order, as outboxkit does: `sequential` messages of one segment go one at a time),
- * created_at strictly increasing in message order.
+ * The same messages in the peer's table, aggregate id = the key, created_at strictly increasing in
+ * message order. Mode `ordered`: segment = the key and concurrency `sequential`, so the peer keeps
+ * per-key order as outboxkit does (one message of a segment at a time). Mode `unordered`: no
+ * segment, concurrency `parallel` — the peer's fastest setting, without per-key order.
  */
-export async function seedPeer(databaseUrl, { messages, keys, payloadBytes }) {
+export async function seedPeer(databaseUrl, { messages, keys, payloadBytes, mode = 'ordered' }) {
+  const ordered = mode === 'ordered';
   await withClient(databaseUrl, async (client) => {
     await client.query(`TRUNCATE ${PEER_SCHEMA}.${PEER_TABLE}`);
     for (let from = 0; from < messages; from += CHUNK) {
       const to = Math.min(messages, from + CHUNK) - 1;
       await client.query(
         `INSERT INTO ${PEER_SCHEMA}.${PEER_TABLE} (id, aggregate_type, aggregate_id, message_type, segment, concurrency, payload, created_at)
-         SELECT gen_random_uuid(), 'bench', 'key-' || (i % $1), 'BenchEvent', 'key-' || (i % $1), 'sequential', ${payloadSql(payloadBytes)},
+         SELECT gen_random_uuid(), 'bench', 'key-' || (i % $1), 'BenchEvent', ${ordered ? `'key-' || (i % $1)` : 'NULL'},
+                '${ordered ? 'sequential' : 'parallel'}', ${payloadSql(payloadBytes)},
                 now() + i * interval '1 microsecond'
          FROM generate_series($2::int, $3::int) AS i ORDER BY i`,
         [keys, from, to],

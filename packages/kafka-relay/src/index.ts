@@ -36,6 +36,7 @@ export { replayDeadLetters, type ReplayDeadLettersOptions, type ReplayResult, ty
 export { runReplayCommand, replayOptionsFromArgs } from './cli/replay-command.js';
 // Half messages' back-check (issue 3): HTTP checker client (sidecar mode), the Relay's check service, the CLI.
 export { HttpCheckerClient, DEFAULT_HTTP_CHECKER_OPTIONS, type HttpCheckerOptions } from './check/http-checker-client.js';
-export { createRelayHalfChecks, type RelayHalfMessageOptions } from './check/relay-half-checks.js';
+export { createRelayHalfChecks, PgHalfCheckService, type RelayHalfMessageOptions } from './check/relay-half-checks.js';
+export { registerHalfCheckMetrics } from './check/half-check-metrics.js';
 export { halfMessagesFromEnv } from './cli/half-env.js';
 export { halfCommand, HALF_USAGE } from './cli/half-command.js';

@@ -23,6 +23,7 @@ import { OpsServer, type Probe } from './ops/ops-server.js';
 import { pgExecutor, pgTransactionRunner } from './pg-transaction-runner.js';
 import { ProducerHolder } from './producer-holder.js';
 import { createRelayHalfChecks } from './check/relay-half-checks.js';
+import { registerHalfCheckMetrics } from './check/half-check-metrics.js';
 import type { RelayEvents } from './relay-events.js';
 import { resolveRelaySettings, type RelayOptions, type ResolvedRelaySettings } from './relay-settings.js';
 
@@ -61,6 +62,7 @@ export class Relay {
   private cleanupRunning: Promise<unknown> | undefined;
   private state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
 
   constructor(options: RelayOptions) {
     if (!options.databaseUrl) throw new InvalidConfigError('databaseUrl', 'is required (the PostgreSQL connection string)');
@@ -133,7 +135,8 @@ export class Relay {
       },
     });
     this.metrics = new RelayMetrics(this.events, executor, tables.outbox);
-    this.halfChecks = createRelayHalfChecks(executor, options, logger);
+    this.halfChecks = createRelayHalfChecks(options, logger);
+    if (this.halfChecks) registerHalfCheckMetrics(this.metrics.registry, this.halfChecks);
 
     if (settings.listen) {
       this.listener = new NudgeListener({
@@ -225,9 +228,15 @@ export class Relay {
    * Connects to PostgreSQL and Kafka, takes a share of the partitions and starts publishing.
    * Resolves once the loop runs (and the ops server listens, when configured).
    */
-  async start(): Promise<void> {
-    if (this.state !== 'new') return;
-    this.state = 'starting';
+  start(): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'starting';
+      this.starting = this.startUp();
+    }
+    return this.starting ?? Promise.resolve();
+  }
+
+  private async startUp(): Promise<void> {
     const { logger } = this.settings;
     await this.producers.ensureConnected();
     await this.leases.start();
@@ -239,6 +248,7 @@ export class Relay {
       this.cleanupTimer = setInterval(() => this.runCleanup(), this.settings.cleanupIntervalMs);
       this.cleanupTimer.unref?.();
     }
+    if (this.state !== 'starting') return;
     this.state = 'running';
     // Tell the other instances a newcomer wants its share.
     await this.notify(RelayNudge.leases);
@@ -284,6 +294,8 @@ export class Relay {
 
   private async shutdown(): Promise<void> {
     const { logger } = this.settings;
+    // A stop during start waits for the start to settle, so nothing it acquires is left behind.
+    await this.starting?.catch(() => undefined);
     this.state = 'stopping';
     if (this.cleanupTimer) clearInterval(this.cleanupTimer);
     await this.cleanupRunning;

@@ -13,55 +13,10 @@ import { answerFromError, planCheck, type CheckAnswer, type CheckResult } from '
 import { defaultCheckerRegistry } from './checker-registry.js';
 import type { CheckerResolver } from './checker-types.js';
 import { resolveHalfCheckSettings, type HalfCheckOptions, type ResolvedHalfCheckSettings } from './half-check-settings.js';
+import type { HalfAgeSnapshot, HalfCheckEvents, HalfCheckStats } from './half-check-events.js';
 import { toHalfMessageView } from './half-message-view.js';
 
-/** HALF rows by age, as last measured. */
-export interface HalfAgeSnapshot {
-  at: Date;
-  /** Undecided half messages, parked ones included. */
-  total: number;
-  parked: number;
-  oldestAgeMs: number;
-  /** Cumulative: rows at most `leMs` old (Prometheus-style `le` buckets); `total` is the +Inf bucket. */
-  buckets: Array<{ leMs: number; count: number }>;
-}
-
-export interface HalfCheckEvents {
-  /** One check ended. `via: 'marker'` for messages whose local transaction wrote a marker. */
-  'half:checked': {
-    id: string;
-    producerGroup: string | null;
-    result: CheckResult;
-    via: 'checker' | 'marker';
-    /** Counted checks after this one. */
-    checkCount: number;
-    durationMs: number;
-    error?: unknown;
-  };
-  'half:resolved': { id: string; producerGroup: string | null; decision: HalfDecision; by: 'checker' | 'marker' };
-  /** maxChecks used up: the message stays HALF, parked, until an operator acts. */
-  'half:parked': { id: string; producerGroup: string | null; checkCount: number; reason: string };
-  /** The check's decision came after a different one (the first final decision wins). */
-  'half:conflict': { id: string; attempted: HalfDecision; currentStatus: string; by: 'checker' | 'marker' };
-  'half:ages': HalfAgeSnapshot;
-  /** A pass failed (database unreachable); the service backs off and tries again. */
-  'half:check-error': { error: unknown; consecutiveFailures: number };
-}
-
-export interface HalfCheckStats {
-  /** Checks by how they ended (marker checks included). */
-  checks: Record<CheckResult, number>;
-  /** Of those, marker checks. */
-  markerChecks: number;
-  /** Decisions applied by the back-check. */
-  resolved: { COMMIT: number; ROLLBACK: number };
-  parked: number;
-  conflicts: number;
-  passes: number;
-  failures: number;
-  /** Last HALF-rows-by-age measurement. */
-  ages: HalfAgeSnapshot | undefined;
-}
+export type { HalfAgeSnapshot, HalfCheckEvents, HalfCheckStats } from './half-check-events.js';
 
 export interface HalfCheckServiceOptions extends HalfCheckOptions {
   /** Runs the service's statements, each on its own (autocommit): a pg Pool or Prisma client executor. */
@@ -104,6 +59,7 @@ export class HalfCheckService {
   private lastAgesAt = 0;
   private lastPruneAt = 0;
   private readonly unreachableLoggedAt = new Map<string, number>();
+  private parkedWarned = { count: 0, at: 0 };
 
   constructor(options: HalfCheckServiceOptions) {
     this.settings = resolveHalfCheckSettings(options);
@@ -183,7 +139,7 @@ export class HalfCheckService {
     };
     this.stats_.ages = snapshot;
     this.events.emit('half:ages', snapshot);
-    if (snapshot.parked > 0) this.settings.logger.warn('parked half messages are waiting for an operator', { parked: snapshot.parked });
+    this.warnAboutParked(snapshot.parked);
     return snapshot;
   }
 
@@ -330,6 +286,17 @@ export class HalfCheckService {
       durationMs: performance.now() - startedAt,
       ...(error === undefined ? {} : { error }),
     });
+  }
+
+  /** Says so when parked messages appear or change in number, and every 5 minutes while they wait. */
+  private warnAboutParked(parked: number): void {
+    const now = Date.now();
+    if (parked === 0 || (parked === this.parkedWarned.count && now - this.parkedWarned.at < 300_000)) {
+      if (parked === 0) this.parkedWarned = { count: 0, at: 0 };
+      return;
+    }
+    this.parkedWarned = { count: parked, at: now };
+    this.settings.logger.warn('parked half messages are waiting for an operator (outbox-relay half list --parked)', { parked });
   }
 
   /** One warning per group per minute: an application outage must not flood the log. */

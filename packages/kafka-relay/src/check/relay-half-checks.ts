@@ -1,11 +1,13 @@
 import {
   HalfCheckService,
+  InvalidConfigError,
   type CheckerResolver,
   type HalfCheckOptions,
   type Logger,
-  type SqlExecutor,
   type TableNamesOptions,
 } from '@outboxkit/core';
+import pg from 'pg';
+import { pgExecutor } from '../pg-transaction-runner.js';
 
 /** The Relay's `halfMessages` option: the back-check's settings and where its checkers are. */
 export interface RelayHalfMessageOptions extends Omit<HalfCheckOptions, 'tables'> {
@@ -16,25 +18,52 @@ export interface RelayHalfMessageOptions extends Omit<HalfCheckOptions, 'tables'
    * Messages written in `database` mode are checked by their marker and need none.
    */
   checker?: CheckerResolver;
+  /** Connections of the back-check's own pool. Default 2. */
+  poolSize?: number;
+}
+
+/**
+ * A HalfCheckService on a small pg pool of its own, ended when the service stops. Its own pool,
+ * not the relay's: a marker check may wait (by design) for a local transaction still running, and
+ * must never hold the connections the publishing loop and the lease heartbeats need.
+ */
+export class PgHalfCheckService extends HalfCheckService {
+  private ended = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    options: Omit<ConstructorParameters<typeof HalfCheckService>[0], 'executor'>,
+  ) {
+    super({ ...options, executor: pgExecutor(pool) });
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    if (this.ended) return;
+    this.ended = true;
+    await this.pool.end().catch((error: unknown) => this.settings.logger.warn('half-check pool end failed', { error }));
+  }
 }
 
 /**
  * The check service a Relay runs beside its publishing loop — on by default (a relay that never
  * checks would leave undecided half messages HALF forever); `halfMessages: false` turns it off.
- * It shares the relay's pool and tables; its statements are single and short.
  */
 export function createRelayHalfChecks(
-  executor: SqlExecutor,
-  options: { tables?: TableNamesOptions; halfMessages?: false | RelayHalfMessageOptions },
+  options: { databaseUrl?: string; tables?: TableNamesOptions; halfMessages?: false | RelayHalfMessageOptions },
   logger: Logger,
-): HalfCheckService | undefined {
+): PgHalfCheckService | undefined {
   if (options.halfMessages === false) return undefined;
-  const { checker, ...settings } = options.halfMessages ?? {};
-  return new HalfCheckService({
+  if (!options.databaseUrl) throw new InvalidConfigError('databaseUrl', 'is required (the PostgreSQL connection string)');
+  const { checker, poolSize = 2, ...settings } = options.halfMessages ?? {};
+  if (!Number.isInteger(poolSize) || poolSize <= 0) throw new InvalidConfigError('halfMessages.poolSize', `must be a positive integer, got ${String(poolSize)}`);
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: poolSize, application_name: 'outbox-relay half-checks' });
+  // A pool error (server restarted under an idle connection) must not crash the process.
+  pool.on('error', (error) => logger.warn('idle half-check database connection failed', { error }));
+  return new PgHalfCheckService(pool, {
     logger,
     ...settings,
     ...(options.tables ? { tables: options.tables } : {}),
-    executor,
     ...(checker ? { checker } : {}),
   });
 }

@@ -50,6 +50,7 @@ beforeAll(async () => {
     databaseUrl: database.url,
     brokers: kafkaBrokers(),
     logger: silentLogger,
+    http: { port: 0 },
     halfMessages: {
       checker: registry,
       checkImmunityMs: 300,
@@ -300,5 +301,13 @@ describe('the back-check', () => {
     expect(stats.ages).toBeDefined();
     expect(stats.ages!.buckets.map((b) => b.leMs)).toEqual([6_000, 30_000, 60_000, 300_000, 1_800_000, 3_600_000]);
     expect(stats.ages!.oldestAgeMs).toBeGreaterThan(0);
+    // The same numbers on the relay's Prometheus endpoint.
+    const metrics = await (await fetch(`http://127.0.0.1:${relay.httpPort}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(value('outbox_half_checks_commit_total')).toBe(stats.checks.COMMIT);
+    expect(value('outbox_half_checks_unreachable_total')).toBeGreaterThanOrEqual(MAX_CHECKS);
+    expect(value('outbox_half_parked_total')).toBeGreaterThanOrEqual(1);
+    expect(value('outbox_half_parked_messages')).toBeGreaterThanOrEqual(1);
+    expect(value('outbox_half_oldest_age_seconds')).toBeGreaterThan(0);
   });
 });

@@ -109,10 +109,15 @@ afterAll(async () => {
 describe('sidecar mode: the relay in its own process, the checker behind HTTP', () => {
   it('resolves UNKNOWN half messages through the application\'s endpoint, getting past an instance without the checker', async () => {
     const topic = uniqueName('ok.half.sidecar');
-    const committed = await outbox.sendHalf({ topic, key: 'a', value: { amount: 1 }, producerGroup: GROUP }, async () => 'UNKNOWN');
-    const rolledBack = await outbox.sendHalf({ topic, key: 'b', value: { amount: 2 }, producerGroup: GROUP }, async () => 'UNKNOWN');
-    answers.set(committed.transactionId, 'COMMIT');
-    answers.set(rolledBack.transactionId, 'ROLLBACK');
+    // The local steps end UNKNOWN; what really happened is what the checker will say.
+    const committed = await outbox.sendHalf({ topic, key: 'a', value: { amount: 1 }, producerGroup: GROUP }, async (half) => {
+      answers.set(half.transactionId, 'COMMIT');
+      return 'UNKNOWN';
+    });
+    const rolledBack = await outbox.sendHalf({ topic, key: 'b', value: { amount: 2 }, producerGroup: GROUP }, async (half) => {
+      answers.set(half.transactionId, 'ROLLBACK');
+      return 'UNKNOWN';
+    });
 
     await waitFor(async () => (await statusOf(prisma, committed.messageId)) === 'PUBLISHED', 30_000, 'the COMMIT over HTTP');
     await waitFor(async () => (await statusOf(prisma, rolledBack.messageId)) === 'ROLLED_BACK', 30_000, 'the ROLLBACK over HTTP');

@@ -58,7 +58,7 @@ export async function writeCounted(outbox: PrismaOutbox<PrismaClient>, topic: st
       )) as Array<{ n: number }>;
       n[index] = Number(rows[0]!.n);
     }
-    return keys.map((key, index) => send({ topic, key, value: { key, n: n[index], writer } satisfies CountedValue }));
+    return keys.map((key, index) => send({ topic, key, value: { key, n: n[index]!, writer } satisfies CountedValue }));
   });
 }
 

@@ -90,6 +90,8 @@ describe('Relay on PostgreSQL and Kafka', () => {
       DATABASE_URL: database.url,
       KAFKA_BROKERS: kafkaBrokers().join(','),
       OUTBOX_BATCH_SIZE: '25',
+      // A short lease, so the second relay takes over the killed one's partitions quickly.
+      OUTBOX_LEASE_MS: '3000',
     };
     const first = startRelayProcess(env);
     await first.ready;
