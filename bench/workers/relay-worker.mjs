@@ -103,6 +103,8 @@ async function main() {
     brokers: env('KAFKA_BROKERS').split(','),
     batchSize: Number(env('BATCH_SIZE')),
     logger: createConsoleLogger('warn', { component: 'bench-relay' }),
+    // BENCH_RELAY_OPTIONS: extra Relay options as JSON, for experiments (e.g. {"retention":"delete"}).
+    ...JSON.parse(process.env.BENCH_RELAY_OPTIONS || '{}'),
   });
   let published = 0;
   const batchSizes = [];
