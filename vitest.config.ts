@@ -6,7 +6,10 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 // Tests import the packages' sources, so a stale build can never hide a change. Child processes
 // started by integration tests (the relay CLI, the example services) run the built output,
 // which `npm test`'s pretest step rebuilds.
+// Subpath entries first: an alias key also matches as a prefix.
 const alias = {
+  '@outboxkit/prisma-adapter/nestjs': here('./packages/prisma-adapter/src/nestjs/index.ts'),
+  '@outboxkit/prisma-adapter/generator': here('./packages/prisma-adapter/src/generator/index.ts'),
   '@outboxkit/core': here('./packages/core/src/index.ts'),
   '@outboxkit/prisma-adapter': here('./packages/prisma-adapter/src/index.ts'),
   '@outboxkit/kafka-relay': here('./packages/kafka-relay/src/index.ts'),

@@ -52,7 +52,9 @@ export const config = {
     warmupMs: num('BENCH_LATENCY_WARMUP_SECONDS', QUICK ? 1 : 3) * 1_000,
   },
   txcost: {
-    durationMs: num('BENCH_TX_SECONDS', QUICK ? 1.5 : 8) * 1_000,
+    /** Measured time per variant and writer count in one run, cut into `slices` interleaved slices. */
+    durationMs: num('BENCH_TX_SECONDS', QUICK ? 2 : 8) * 1_000,
+    slices: num('BENCH_TX_SLICES', 4),
     warmupMs: num('BENCH_TX_WARMUP_SECONDS', QUICK ? 0.5 : 2) * 1_000,
     writers: (env.BENCH_TX_WRITERS ?? '1,8').split(',').map(Number),
     skus: 1_000,

@@ -16,6 +16,7 @@ export async function transactionCostOnce(ctx, { run }) {
       WRITERS: txcost.writers.join(','),
       DURATION_MS: String(txcost.durationMs),
       WARMUP_MS: String(txcost.warmupMs),
+      SLICES: String(txcost.slices),
       SKUS: String(txcost.skus),
     },
     budget,

@@ -8,12 +8,14 @@
 import { createConsoleLogger } from '@outboxkit/core';
 import { createInboxConsumer } from '@outboxkit/kafka-relay';
 import { nowMs } from '../lib/clock.mjs';
+import { startTrace } from '../lib/trace.mjs';
 import { emit, env, runMain } from '../lib/worker-io.mjs';
 import { createApp } from './prisma.js';
 
 async function main(): Promise<void> {
   const expected = Number(env('EXPECT'));
   const mode = env('MODE') as 'batch' | 'message';
+  const trace = process.env.BENCH_TRACE === '1' ? startTrace() : undefined;
   const app = createApp(env('DATABASE_URL'));
   await app.prisma.$queryRaw`SELECT 1`;
   const consumer = createInboxConsumer({
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
     startMs: startedMs,
     firstCommitAfterStartMs: first!.at - t0,
     stats: consumer.stats,
+    ...(trace ? { trace: trace.report() } : {}),
   });
   process.exit(0);
 }

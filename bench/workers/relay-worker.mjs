@@ -8,9 +8,9 @@ import { writeFile } from 'node:fs/promises';
 import { createConsoleLogger } from '@outboxkit/core';
 import { Relay } from '@outboxkit/kafka-relay';
 import { Kafka } from 'kafkajs';
-import pg from 'pg';
 import { nowMs } from '../lib/clock.mjs';
 import { summarize } from '../lib/stats.mjs';
+import { startTrace } from '../lib/trace.mjs';
 import { emit, env, runMain, stopRequested } from '../lib/worker-io.mjs';
 
 /**
@@ -47,56 +47,9 @@ function instrumentAcks() {
   return acks;
 }
 
-/**
- * BENCH_TRACE=1: where a batch's time goes. Wall time spent in each kind of SQL statement the
- * relay's pool sends (pg.Client#query, promise form) and in kafkajs sendBatch. Bench-only.
- */
-function traceTimes() {
-  const times = new Map();
-  const add = (kind, ms) => {
-    const t = times.get(kind) ?? { count: 0, totalMs: 0 };
-    t.count += 1;
-    t.totalMs += ms;
-    times.set(kind, t);
-  };
-  const kindOf = (text) => {
-    const sql = String(text).replace(/\s+/g, ' ').trim();
-    if (/^(BEGIN|COMMIT|ROLLBACK)/i.test(sql)) return sql.split(' ')[0].toUpperCase();
-    if (sql.includes('set_config')) return 'set lock_timeout';
-    if (/^SELECT .* FOR UPDATE OF o/i.test(sql)) return 'claim (SELECT … FOR UPDATE)';
-    if (/UPDATE .*SET status = 'PUBLISHED'/i.test(sql)) return 'ack (UPDATE … PUBLISHED)';
-    return `other: ${sql.slice(0, 60)}`;
-  };
-  const query = pg.Client.prototype.query;
-  pg.Client.prototype.query = function tracedQuery(config, values, callback) {
-    const result = query.call(this, config, values, callback);
-    if (result && typeof result.then === 'function') {
-      const started = nowMs();
-      const text = typeof config === 'string' ? config : config?.text;
-      result.then(() => add(kindOf(text), nowMs() - started), () => {});
-    }
-    return result;
-  };
-  const producer = Kafka.prototype.producer;
-  Kafka.prototype.producer = function tracedProducer(...args) {
-    const p = producer.apply(this, args);
-    const sendBatch = p.sendBatch.bind(p);
-    p.sendBatch = async (request) => {
-      const started = nowMs();
-      try {
-        return await sendBatch(request);
-      } finally {
-        add('kafkajs sendBatch (acks=all)', nowMs() - started);
-      }
-    };
-    return p;
-  };
-  return times;
-}
-
 async function main() {
   const mode = env('MODE');
-  const trace = process.env.BENCH_TRACE === '1' ? traceTimes() : undefined;
+  const trace = process.env.BENCH_TRACE === '1' ? startTrace() : undefined;
   const acks = mode === 'serve' ? instrumentAcks() : undefined;
   const relay = new Relay({
     databaseUrl: env('DATABASE_URL'),
@@ -134,7 +87,7 @@ async function main() {
       batches: batchSizes.length,
       batchClaimed: summarize(batchSizes),
       batchDurationMs: summarize(batchMs),
-      ...(trace ? { trace: Object.fromEntries([...trace].sort((a, b) => b[1].totalMs - a[1].totalMs)) } : {}),
+      ...(trace ? { trace: trace.report() } : {}),
     });
     await relay.stop();
     process.exit(0); // (writes the --cpu-prof profile when BENCH_PROFILE=1)

@@ -7,10 +7,11 @@
 //   outbox-nosend  outbox.transaction(() => db.create + db.update)      outboxkit's wrapper, no message
 //   outbox         the same plus send(one message)                      what the service has with outboxkit
 //
-// One run of every variant at every writer count, variant order rotated by RUN so that a drift of
-// the machine does not always hit the same variant. Prints one `result` line.
+// One run measures every variant at every writer count for DURATION_MS each, cut into SLICES
+// interleaved slices (variant order rotated per slice and per RUN), so that a drift of a shared
+// machine spreads over all variants instead of hitting one. Prints one `result` line.
 //
-//   DATABASE_URL RUN WRITERS=1,8 DURATION_MS WARMUP_MS SKUS
+//   DATABASE_URL RUN WRITERS=1,8 DURATION_MS WARMUP_MS SLICES SKUS
 import { randomUUID } from 'node:crypto';
 import { send } from '@outboxkit/core';
 import { nowMs } from '../lib/clock.mjs';
@@ -56,13 +57,18 @@ function transactionOf(app: App, variant: Variant, skus: number): () => Promise<
   }
 }
 
-async function closedLoop(work: () => Promise<unknown>, writers: number, warmupMs: number, durationMs: number) {
-  const latencies: number[] = [];
+interface Tally {
+  latencies: number[];
+  completed: number;
+  measuredMs: number;
+  failures: number;
+}
+
+async function closedLoop(work: () => Promise<unknown>, writers: number, warmupMs: number, durationMs: number, tally: Tally) {
+  const { latencies } = tally;
   const start = nowMs();
   const measureFrom = start + warmupMs;
   const end = measureFrom + durationMs;
-  let completed = 0;
-  let failures = 0;
   const writer = async () => {
     for (;;) {
       const begun = nowMs();
@@ -70,19 +76,19 @@ async function closedLoop(work: () => Promise<unknown>, writers: number, warmupM
       try {
         await work();
       } catch (error) {
-        failures += 1;
-        if (failures <= 3) process.stderr.write(`transaction failed: ${String(error)}\n`);
+        tally.failures += 1;
+        if (tally.failures <= 3) process.stderr.write(`transaction failed: ${String(error)}\n`);
         continue;
       }
       const finished = nowMs();
       if (begun >= measureFrom && finished <= end) {
         latencies.push(finished - begun);
-        completed += 1;
+        tally.completed += 1;
       }
     }
   };
   await Promise.all(Array.from({ length: writers }, writer));
-  return { txPerSec: completed / (durationMs / 1000), latencyMs: summarize(latencies), failures };
+  tally.measuredMs += durationMs;
 }
 
 async function main(): Promise<void> {
@@ -91,6 +97,7 @@ async function main(): Promise<void> {
   const durationMs = Number(env('DURATION_MS'));
   const warmupMs = Number(env('WARMUP_MS'));
   const skus = Number(env('SKUS', '1000'));
+  const slices = Number(env('SLICES', '4'));
   const app = createApp(env('DATABASE_URL'), Math.max(10, ...writersList) + 2);
 
   await app.prisma.$executeRawUnsafe('TRUNCATE orders, outbox_message');
@@ -103,14 +110,19 @@ async function main(): Promise<void> {
 
   const results: Record<string, Record<string, unknown>> = {};
   for (const writers of writersList) {
-    const order = VARIANTS.map((_, i) => VARIANTS[(i + run) % VARIANTS.length]!);
-    results[String(writers)] = {};
-    for (const variant of order) {
-      results[String(writers)]![variant] = await closedLoop(transactionOf(app, variant, skus), writers, warmupMs, durationMs);
+    const tallies = new Map<Variant, Tally>(VARIANTS.map((v) => [v, { latencies: [], completed: 0, measuredMs: 0, failures: 0 }]));
+    for (let slice = 0; slice < slices; slice += 1) {
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + run + slice) % VARIANTS.length]!);
+      for (const variant of order) {
+        await closedLoop(transactionOf(app, variant, skus), writers, slice === 0 ? warmupMs : 0, durationMs / slices, tallies.get(variant)!);
+      }
     }
+    results[String(writers)] = Object.fromEntries(
+      [...tallies].map(([variant, t]) => [variant, { txPerSec: t.completed / (t.measuredMs / 1000), latencyMs: summarize(t.latencies), failures: t.failures }]),
+    );
   }
   await app.prisma.$disconnect();
-  emit('result', { run, order: VARIANTS.map((_, i) => VARIANTS[(i + run) % VARIANTS.length]), results });
+  emit('result', { run, slices, results });
   process.exit(0);
 }
 

@@ -1,9 +1,9 @@
-import express, { type Request, type Response } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { OutboxError } from '@outboxkit/core';
 import { OrderRejectedError, OrderService } from './order-service.js';
 import type { Database } from './database.js';
 
-export function createApp(database: Database) {
+export function createApp(database: Database): Express {
   const orders = new OrderService(database);
   const app = express();
   app.use(express.json());

@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { nudgeRelayAfterCommit } from '@outboxkit/core';
 import { createPrismaOutbox } from '@outboxkit/prisma-adapter';
 import { PrismaClient } from '../../../prisma/generated/client/client.js';
 
@@ -9,6 +10,9 @@ import { PrismaClient } from '../../../prisma/generated/client/client.js';
 export function createDatabase(databaseUrl: string) {
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
   const outbox = createPrismaOutbox(prisma);
+  // Wake the relay sidecar right after each commit that sent messages (a NOTIFY in its own
+  // statement, after commit, never inside the business transaction); polling stays the fallback.
+  nudgeRelayAfterCommit(outbox.events, outbox.executor);
   return { prisma, outbox, db: outbox.client };
 }
 
