@@ -104,12 +104,14 @@ async function txcostSuite(ctx, results) {
 async function inboxSuite(ctx, results) {
   log('inbox: producing the input topic');
   const { topic } = await produceInboxTopic(ctx);
-  results.inbox = { batch: [], message: [] };
+  // Keys: `batch-<batchSize>` and `message`.
+  const variants = [...ctx.config.inbox.batchSizes.map((batchSize) => ({ key: `batch-${batchSize}`, mode: 'batch', batchSize })), { key: 'message', mode: 'message', batchSize: 1 }];
+  results.inbox = Object.fromEntries(variants.map((v) => [v.key, []]));
   for (let run = 0; run < ctx.config.runs; run += 1) {
-    for (const mode of ['batch', 'message']) {
-      const r = await inboxOnce(ctx, { topic, mode, run });
-      results.inbox[mode].push(r);
-      log(`inbox run ${run + 1}/${ctx.config.runs} ${mode}: ${int(r.msgsPerSec)} msgs/s (${int(r.counted)} records, ${r.transactions} transactions)`);
+    for (const { key, mode, batchSize } of variants) {
+      const r = await inboxOnce(ctx, { topic, mode, batchSize, run });
+      results.inbox[key].push(r);
+      log(`inbox run ${run + 1}/${ctx.config.runs} ${key}: ${int(r.msgsPerSec)} msgs/s (${int(r.counted)} records, ${r.transactions} transactions)`);
     }
   }
   await deleteTopics(ctx.brokers, [topic]);

@@ -48,6 +48,8 @@ export const config = {
   },
   latency: {
     rate: num('BENCH_LATENCY_RATE', 1_000),
+    /** Messages per writer transaction: 2 → 500 transactions/s, which one Prisma writer process sustains here. */
+    perTx: num('BENCH_LATENCY_PER_TX', 2),
     durationMs: num('BENCH_LATENCY_SECONDS', QUICK ? 5 : 30) * 1_000,
     warmupMs: num('BENCH_LATENCY_WARMUP_SECONDS', QUICK ? 1 : 3) * 1_000,
   },
@@ -62,8 +64,8 @@ export const config = {
   inbox: {
     batchMessages: num('BENCH_INBOX_BATCH_MESSAGES', QUICK ? 5_000 : 100_000),
     perMessageMessages: num('BENCH_INBOX_MESSAGE_MESSAGES', QUICK ? 2_000 : 20_000),
-    /** InboxConsumer batchSize in batch mode (records per transaction). */
-    batchSize: num('BENCH_INBOX_BATCH_SIZE', 500),
+    /** InboxConsumer batchSize values measured in batch mode: the library default (100) and a large one. */
+    batchSizes: (env.BENCH_INBOX_BATCH_SIZES ?? '100,1000').split(',').map(Number),
     timeoutMs: num('BENCH_INBOX_TIMEOUT_MS', QUICK ? 60_000 : 300_000),
   },
   profile: env.BENCH_PROFILE === '1',

@@ -14,6 +14,7 @@ export function sqlKind(text) {
   if (/^SELECT .* FOR UPDATE OF o/i.test(sql)) return 'claim (SELECT … FOR UPDATE)';
   if (/UPDATE .*SET status = 'PUBLISHED'/i.test(sql)) return 'ack (UPDATE … PUBLISHED)';
   if (/^INSERT INTO .*inbox_message/i.test(sql)) return 'inbox receipt(s) INSERT';
+  if (/^WITH key_locks/i.test(sql)) return 'outbox INSERT (key locks + rows)';
   return `other: ${sql.slice(0, 60)}`;
 }
 

@@ -61,6 +61,7 @@ export async function commitLatencyOnce(ctx, { run }) {
         DATABASE_URL: ctx.databaseUrl,
         TOPIC: topic,
         RATE: String(latency.rate),
+        PER_TX: String(latency.perTx),
         DURATION_MS: String(latency.durationMs),
         WARMUP_MS: String(latency.warmupMs),
         COMMIT_FILE: commitFile,
@@ -90,6 +91,7 @@ export async function commitLatencyOnce(ctx, { run }) {
     if (missingConsumed > 0) throw new Error(`latency: ${missingConsumed} of ${ids.length} committed messages never reached the consumer`);
     return {
       offeredRate: writer.offeredRate,
+      perTransaction: writer.perTransaction,
       achievedRate: writer.achievedRate,
       messages: ids.length,
       commitToAckMs: toAck.length ? summarize(toAck) : null,
@@ -99,6 +101,8 @@ export async function commitLatencyOnce(ctx, { run }) {
       writerMaxInFlight: writer.maxInFlight,
       relayBatches: relayResult?.batches,
       relayMeanBatch: relayResult?.batchClaimed?.mean,
+      relayBatchMs: relayResult?.batchDurationMs ? { p50: relayResult.batchDurationMs.p50, p99: relayResult.batchDurationMs.p99 } : undefined,
+      ...(relayResult?.trace ? { relayTrace: relayResult.trace } : {}),
     };
   } finally {
     await relay.stop(5_000);

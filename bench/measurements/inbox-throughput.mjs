@@ -32,7 +32,7 @@ export async function produceInboxTopic(ctx) {
   return { topic, count };
 }
 
-export async function inboxOnce(ctx, { topic, mode, run }) {
+export async function inboxOnce(ctx, { topic, mode, batchSize, run }) {
   const { inbox } = ctx.config;
   await withClient(ctx.databaseUrl, (c) => c.query('TRUNCATE inbox_message'));
   const expected = mode === 'batch' ? inbox.batchMessages : inbox.perMessageMessages;
@@ -43,9 +43,9 @@ export async function inboxOnce(ctx, { topic, mode, run }) {
       DATABASE_URL: ctx.databaseUrl,
       KAFKA_BROKERS: ctx.brokers,
       TOPIC: topic,
-      GROUP: `bench-inbox-${mode}-${run}-${Date.now().toString(36)}`,
+      GROUP: `bench-inbox-${mode}-${batchSize}-${run}-${Date.now().toString(36)}`,
       MODE: mode,
-      BATCH_SIZE: String(inbox.batchSize),
+      BATCH_SIZE: String(batchSize),
       EXPECT: String(expected),
     },
     inbox.timeoutMs,

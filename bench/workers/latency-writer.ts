@@ -1,9 +1,10 @@
-// The application for the latency measurement: Prisma transactions that each send one ~1 KB
-// message, started on a fixed schedule (open loop: RATE per second, whether or not earlier ones
-// have finished), with the after-commit nudge the relay sidecar listens for. Records, per message
-// id, the moment its transaction resolved (commit), on the system-wide monotonic clock.
+// The application for the latency measurement: Prisma transactions that each send PER_TX ~1 KB
+// messages, started on a fixed schedule (open loop: RATE messages per second, whether or not
+// earlier transactions have finished), with the after-commit nudge the relay sidecar listens for.
+// Records, per message id, the moment its transaction resolved (commit), on the system-wide
+// monotonic clock. The writer must not be saturated: a late `then` would record a late commit.
 //
-//   DATABASE_URL TOPIC RATE DURATION_MS WARMUP_MS COMMIT_FILE
+//   DATABASE_URL TOPIC RATE PER_TX DURATION_MS WARMUP_MS COMMIT_FILE
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { nudgeRelayAfterCommit, send } from '@outboxkit/core';
@@ -15,6 +16,7 @@ import { createApp } from './prisma.js';
 async function main(): Promise<void> {
   const topic = env('TOPIC');
   const rate = Number(env('RATE'));
+  const perTx = Number(env('PER_TX', '1'));
   const durationMs = Number(env('DURATION_MS'));
   const warmupMs = Number(env('WARMUP_MS'));
   const app = createApp(env('DATABASE_URL'));
@@ -26,9 +28,10 @@ async function main(): Promise<void> {
 
   const commits = new Map<string, number>();
   const txMs: number[] = [];
-  const intervalMs = 1000 / rate;
-  const total = Math.round(((warmupMs + durationMs) / 1000) * rate);
-  const warmupCount = Math.round((warmupMs / 1000) * rate);
+  const txRate = rate / perTx;
+  const intervalMs = 1000 / txRate;
+  const total = Math.round(((warmupMs + durationMs) / 1000) * txRate);
+  const warmupCount = Math.round((warmupMs / 1000) * txRate);
   let inFlight = 0;
   let maxInFlight = 0;
   let failures = 0;
@@ -47,12 +50,16 @@ async function main(): Promise<void> {
       const begun = nowMs();
       pending.push(
         app.outbox
-          .transaction(async () => send({ topic, key: `key-${n % 1000}`, type: 'BenchEvent', value: { seq: n, data: filler } }))
+          .transaction(async () =>
+            Array.from({ length: perTx }, (_, m) =>
+              send({ topic, key: `key-${(n * perTx + m) % 1000}`, type: 'BenchEvent', value: { seq: n * perTx + m, data: filler } }),
+            ),
+          )
           .then(
-            (id) => {
+            (ids) => {
               const committed = nowMs();
               if (measured) {
-                commits.set(id, committed);
+                for (const id of ids) commits.set(id, committed);
                 txMs.push(committed - begun);
               }
             },
@@ -79,6 +86,7 @@ async function main(): Promise<void> {
     warmup: warmupCount,
     failures,
     offeredRate: rate,
+    perTransaction: perTx,
     achievedRate: commits.size / (elapsed / 1000),
     maxInFlight,
     transactionMs: summarize(txMs),

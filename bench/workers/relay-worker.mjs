@@ -98,7 +98,14 @@ async function main() {
   await stopRequested();
   await relay.stop();
   await writeFile(env('ACK_FILE'), JSON.stringify(Object.fromEntries(acks)));
-  emit('result', { published, acked: acks.size, batches: batchSizes.length, batchClaimed: summarize(batchSizes), batchDurationMs: summarize(batchMs) });
+  emit('result', {
+    published,
+    acked: acks.size,
+    batches: batchSizes.length,
+    batchClaimed: summarize(batchSizes),
+    batchDurationMs: summarize(batchMs),
+    ...(trace ? { trace: trace.report() } : {}),
+  });
   process.exit(0);
 }
 

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { send } from '@outboxkit/core';
 import { nowMs } from '../lib/clock.mjs';
 import { summarize } from '../lib/stats.mjs';
+import { startTrace } from '../lib/trace.mjs';
 import { emit, env, runMain } from '../lib/worker-io.mjs';
 import { createApp, type App } from './prisma.js';
 
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
   const warmupMs = Number(env('WARMUP_MS'));
   const skus = Number(env('SKUS', '1000'));
   const slices = Number(env('SLICES', '4'));
+  const trace = process.env.BENCH_TRACE === '1' ? startTrace() : undefined;
   const app = createApp(env('DATABASE_URL'), Math.max(10, ...writersList) + 2);
 
   await app.prisma.$executeRawUnsafe('TRUNCATE orders, outbox_message');
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
     );
   }
   await app.prisma.$disconnect();
-  emit('result', { run, slices, results });
+  emit('result', { run, slices, results, ...(trace ? { trace: trace.report() } : {}) });
   process.exit(0);
 }
 

@@ -15,6 +15,7 @@ import type { CheckerResolver } from './checker-types.js';
 import { resolveHalfCheckSettings, type HalfCheckOptions, type ResolvedHalfCheckSettings } from './half-check-settings.js';
 import type { HalfAgeSnapshot, HalfCheckEvents, HalfCheckStats } from './half-check-events.js';
 import { toHalfMessageView } from './half-message-view.js';
+import { WakeableSleep } from '../wakeable-sleep.js';
 
 export type { HalfAgeSnapshot, HalfCheckEvents, HalfCheckStats } from './half-check-events.js';
 
@@ -55,7 +56,7 @@ export class HalfCheckService {
   };
   private running = false;
   private loopDone: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly idle = new WakeableSleep();
   private lastAgesAt = 0;
   private lastPruneAt = 0;
   private readonly unreachableLoggedAt = new Map<string, number>();
@@ -96,13 +97,13 @@ export class HalfCheckService {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake?.();
+    this.idle.wake();
     await this.loopDone;
   }
 
   /** Looks now instead of at the next poll. */
   nudge(): void {
-    this.wake?.();
+    this.idle.wake();
   }
 
   /** One pass: claims the due messages and checks them. Returns how many were checked. */
@@ -324,16 +325,7 @@ export class HalfCheckService {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = undefined;
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.running ? this.idle.sleep(ms) : Promise.resolve();
   }
+
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { BackoffPolicy } from '../retry-policy.js';
+import { WakeableSleep } from '../wakeable-sleep.js';
 
 export interface RelayLoopOptions {
   /** One unit of work; returns how many rows it handled. */
@@ -24,7 +25,7 @@ export interface RelayLoopOptions {
 export class RelayLoop {
   private running = false;
   private loopDone: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly idle = new WakeableSleep();
   private idleMs: number;
 
   constructor(private readonly options: RelayLoopOptions) {
@@ -44,12 +45,12 @@ export class RelayLoop {
   /** Ends an idle wait now: something was committed. */
   nudge(): void {
     this.idleMs = this.options.minIdleMs;
-    this.wake?.();
+    this.idle.wake();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.idle.wake();
     await this.loopDone;
   }
 
@@ -76,16 +77,7 @@ export class RelayLoop {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = undefined;
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.running ? this.idle.sleep(ms) : Promise.resolve();
   }
+
 }
