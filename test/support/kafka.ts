@@ -23,7 +23,7 @@ export interface ReadRecord {
   headers: Record<string, string>;
 }
 
-function toReadRecord(partition: number, message: KafkaMessage): ReadRecord {
+export function toReadRecord(partition: number, message: KafkaMessage): ReadRecord {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : value.toString();

@@ -7,16 +7,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 export const TSX = fileURLToPath(new URL('../../../../node_modules/.bin/tsx', import.meta.url));
 export const RELAY_BIN = fileURLToPath(new URL('../../bin/outbox-relay.js', import.meta.url));
 
-export async function waitFor(predicate: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep, waitFor } from '../../../../test/support/wait.js';
 
 export async function rowOf(prisma: PrismaClient, id: string) {
   return prisma.outboxMessage.findUniqueOrThrow({ where: { id } });

@@ -1,23 +1,18 @@
 // Helpers shared by the relay-*.test.ts files (issue 4): writers that record commit order,
 // relay processes, and readers that check per-key order on what Kafka holds.
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { send } from '@outboxkit/core';
 import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
 import type { PrismaClient } from '../../../../test/support/prisma.js';
 import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
 import { startRelayProcess, type RelayProcess } from '../../../../test/support/relay-process.js';
+import { toReadRecord, type ReadRecord } from '../../../../test/support/kafka.js';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export type { ReadRecord };
 
-export async function waitFor(predicate: () => Promise<boolean> | boolean, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+import { sleep } from '../../../../test/support/wait.js';
+export { sleep, waitFor } from '../../../../test/support/wait.js';
 
 export async function sql<R = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
@@ -62,21 +57,7 @@ export async function writeCounted(outbox: PrismaOutbox<PrismaClient>, topic: st
   });
 }
 
-export interface ReadRecord {
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: string | null;
-  headers: Record<string, string>;
-}
 
-function toRecord(partition: number, message: KafkaMessage): ReadRecord {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : value.toString();
-  }
-  return { partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers };
-}
 
 /** Every record the topic holds now (count from the watermarks), from the given brokers. */
 export async function readAll(topic: string, brokers: string[] = kafkaBrokers(), timeoutMs = 60_000): Promise<ReadRecord[]> {
@@ -95,7 +76,7 @@ export async function readAll(topic: string, brokers: string[] = kafkaBrokers(),
   const records: ReadRecord[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ partition, message }) => void records.push(toRecord(partition, message)) });
+  await consumer.run({ eachMessage: async ({ partition, message }) => void records.push(toReadRecord(partition, message)) });
   const deadline = Date.now() + timeoutMs;
   try {
     while (records.length < total && Date.now() < deadline) await sleep(50);

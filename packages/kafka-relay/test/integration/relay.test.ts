@@ -7,6 +7,7 @@ import { freshDatabase, kafkaBrokers, uniqueName } from '../../../../test/suppor
 import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
 import { createTopic, readTopic, topicRecordCount, waitForRecordCount } from '../../../../test/support/kafka.js';
 import { startRelayProcess } from '../../../../test/support/relay-process.js';
+import { waitFor } from '../../../../test/support/wait.js';
 
 let database: Awaited<ReturnType<typeof freshDatabase>>;
 let prisma: PrismaClient;
@@ -23,14 +24,6 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function waitFor(predicate: () => Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await predicate()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('Relay on PostgreSQL and Kafka', () => {
   it('publishes a committed message exactly once with key, value and the message-id header', async () => {
