@@ -6,7 +6,7 @@
 // BENCH_QUICK=1 is a smoke run (small sizes; results under bench/results/quick/, README untouched).
 // BENCH_ONLY=drain,latency,txcost,inbox picks measurements. BENCH_PROFILE=1 writes a CPU profile
 // of each relay drain run to bench/results/profiles/. See bench/README.md for every variable.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, dropDatabase, ensurePostgres } from '../scripts/postgres.mjs';
@@ -16,8 +16,8 @@ import { config } from './lib/config.mjs';
 import { createTopic, deleteTopics, uniqueTopic } from './lib/kafka-admin.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { BENCH_DIR, ROOT, stopAllWorkers } from './lib/proc.mjs';
-import { evaluateTargets, renderMarkdown, summarizeResults, updateReadme } from './lib/report.mjs';
-import { seedOutbox, seedPeer, setupPeerSchema } from './lib/seed.mjs';
+import { evaluateTargets, renderLatest, renderMarkdown, summarizeResults, updateReadme } from './lib/report.mjs';
+import { seedOutbox, seedPeer, setupPeerSchema, withClient } from './lib/seed.mjs';
 import { relayDrainOnce } from './measurements/relay-drain.mjs';
 import { rawKafkajsOnce } from './measurements/raw-kafkajs.mjs';
 import { peerOnce } from './measurements/peer-pg-transactional-outbox.mjs';
@@ -118,6 +118,27 @@ async function inboxSuite(ctx, results) {
 }
 
 const SUITES = { drain: drainSuite, latency: latencySuite, txcost: txcostSuite, inbox: inboxSuite };
+/** The config sections each suite's figures depend on (for BENCH_MERGE). */
+const SUITE_CONFIG = { drain: ['drain', 'peer'], latency: ['latency'], txcost: ['txcost'], inbox: ['inbox'] };
+
+/**
+ * BENCH_MERGE: re-measure only BENCH_ONLY's suites and take the others, with the config they were
+ * measured with, from an earlier results file. The report says which suites came from which run.
+ */
+async function mergeEarlier(results, reportConfig) {
+  if (!config.merge) return [];
+  const earlier = JSON.parse(await readFile(path.resolve(ROOT, config.merge), 'utf8'));
+  const merged = [];
+  for (const suite of Object.keys(SUITES)) {
+    if (config.only.includes(suite) || !earlier.runs?.[suite]) continue;
+    results[suite] = earlier.runs[suite];
+    for (const section of SUITE_CONFIG[suite]) reportConfig[section] = earlier.config[section];
+    // The latency and inbox suites also read the drain section (batch size, partitions, payload).
+    if (!config.only.includes('drain') && earlier.config.drain) reportConfig.drain = earlier.config.drain;
+    merged.push({ suite, from: path.basename(config.merge), finishedAt: earlier.finishedAt, loadAverageAtStart: earlier.machine?.loadAverageAtStart });
+  }
+  return merged;
+}
 
 async function main() {
   if (config.runs < 3) log(`warning: BENCH_RUNS=${config.runs}; the issue asks for the median of at least three runs`);
@@ -126,6 +147,12 @@ async function main() {
   await ensurePostgres();
   const databaseUrl = await createDatabase(DB_NAME);
   await applyMigrations(databaseUrl);
+  // Experiments only (default none): BENCH_PG_SETTINGS="jit=off,synchronous_commit=off" sets them for
+  // every session of the bench database; they are recorded with the results.
+  for (const [name, value] of config.pgSettings) {
+    await withClient(databaseUrl, (c) => c.query(`ALTER DATABASE ${DB_NAME} SET ${name} = '${value}'`));
+    log(`database setting ${name} = ${value}`);
+  }
   kafka = await ensureKafka();
   tmpDir = await mkdtemp(path.join(os.tmpdir(), 'outboxkit-bench-'));
   const resultsDir = path.join(BENCH_DIR, 'results', ...(config.quick ? ['quick'] : []));
@@ -152,13 +179,16 @@ async function main() {
     log(`${name} took ${((Date.now() - began) / 1000).toFixed(0)} s`);
   }
 
+  const reportConfig = { ...config };
+  const merged = await mergeEarlier(results, reportConfig);
   const summary = summarizeResults(results);
   const targets = evaluateTargets(summary);
   const report = {
     startedAt,
     finishedAt: new Date().toISOString(),
     quick: config.quick,
-    config,
+    config: reportConfig,
+    merged,
     machine,
     loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
     summary,
@@ -169,9 +199,8 @@ async function main() {
   const stamp = report.finishedAt.replace(/[:.]/g, '-');
   const jsonPath = path.join(resultsDir, `${stamp}.json`);
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-  const heading = `# outboxkit benchmark — ${report.finishedAt.slice(0, 10)}\n\n`;
-  await writeFile(path.join(resultsDir, 'latest.md'), `${heading}${renderMarkdown(report, { benchReadme: config.quick ? '../../README.md' : '../README.md' })}\n`);
-  const complete = errors.length === 0 && config.only.length === Object.keys(SUITES).length;
+  await writeFile(path.join(resultsDir, 'latest.md'), renderLatest(report));
+  const complete = errors.length === 0 && Object.keys(SUITES).every((suite) => results[suite]);
   if (!config.quick && (complete || process.env.BENCH_UPDATE_README === '1')) {
     await updateReadme(path.join(ROOT, 'README.md'), renderMarkdown(report));
     log('README.md Benchmarks section updated');

@@ -63,10 +63,22 @@ export const config = {
   },
   inbox: {
     batchMessages: num('BENCH_INBOX_BATCH_MESSAGES', QUICK ? 5_000 : 100_000),
-    perMessageMessages: num('BENCH_INBOX_MESSAGE_MESSAGES', QUICK ? 2_000 : 20_000),
+    perMessageMessages: num('BENCH_INBOX_MESSAGE_MESSAGES', QUICK ? 2_000 : 5_000),
     /** InboxConsumer batchSize values measured in batch mode: the library default (100) and a large one. */
     batchSizes: (env.BENCH_INBOX_BATCH_SIZES ?? '100,1000').split(',').map(Number),
     timeoutMs: num('BENCH_INBOX_TIMEOUT_MS', QUICK ? 60_000 : 300_000),
   },
   profile: env.BENCH_PROFILE === '1',
+  /** BENCH_MERGE=<results json>: the suites not in BENCH_ONLY are taken from that earlier run (labelled). */
+  merge: env.BENCH_MERGE || undefined,
+  /** BENCH_PG_SETTINGS="jit=off,…": database settings for experiments (none by default). */
+  pgSettings: (env.BENCH_PG_SETTINGS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((kv) => {
+      const m = /^([a-z_]+)=([A-Za-z0-9_.]+)$/.exec(kv);
+      if (!m) throw new Error(`BENCH_PG_SETTINGS: "${kv}" is not name=value`);
+      return [m[1], m[2]];
+    }),
 };

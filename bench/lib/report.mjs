@@ -123,6 +123,23 @@ export function renderMarkdown(report, { benchReadme = 'bench/README.md' } = {})
   lines.push('');
   lines.push(`Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.os}; Node ${m.node}; PostgreSQL ${m.postgres} (synchronous_commit=${m.postgresSettings.synchronous_commit}, shared_buffers=${m.postgresSettings.shared_buffers}); ${m.kafka}; kafkajs ${m.kafkajs}; Prisma ${m.prisma}; pg-transactional-outbox ${m.pgTransactionalOutbox}; commit ${m.git}. Load average at start ${m.loadAverageAtStart.join(' / ')}, at end ${(report.loadAverageAtEnd ?? []).join(' / ')}.`);
   lines.push('');
+  if (report.merged?.length) {
+    const bySource = new Map();
+    for (const m of report.merged) {
+      const entry = bySource.get(m.from) ?? { ...m, suites: [] };
+      entry.suites.push(m.suite);
+      bySource.set(m.from, entry);
+    }
+    const parts = [...bySource.values()].map(
+      (m) => `${m.suites.join(', ')} from the run finished ${m.finishedAt.slice(0, 16).replace('T', ' ')} UTC (\`${m.from}\`, load average at its start ${(m.loadAverageAtStart ?? []).join(' / ')})`,
+    );
+    lines.push(`**Merged (BENCH_MERGE):** ${parts.join('; ')}; the rest was measured in this run.`);
+    lines.push('');
+  }
+  if (c.pgSettings?.length) {
+    lines.push(`**Experiment:** database settings ${c.pgSettings.map(([k, v]) => `${k}=${v}`).join(', ')} (not the defaults).`);
+    lines.push('');
+  }
   if (report.errors?.length) {
     lines.push(`**Failed:** ${report.errors.map((e) => `${e.measurement}: ${e.message.split('\n')[0]}`).join('; ')}`);
     lines.push('');
@@ -186,6 +203,12 @@ export function renderMarkdown(report, { benchReadme = 'bench/README.md' } = {})
   return lines.join('\n');
 }
 
+/** The Markdown file of a results JSON (what run.mjs writes as latest.md). */
+export function renderLatest(report) {
+  const heading = `# outboxkit benchmark — ${report.finishedAt.slice(0, 10)}\n\n`;
+  return `${heading}${renderMarkdown(report, { benchReadme: report.quick ? '../../README.md' : '../README.md' })}\n`;
+}
+
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
 
@@ -199,4 +222,17 @@ export async function updateReadme(readmePath, markdown) {
   if (a >= 0 && b > a) next = text.slice(0, a) + block + text.slice(b + END.length);
   else next = `${text.trimEnd()}\n\n## Benchmarks\n\n\`npm run bench\` (see [bench/README.md](bench/README.md)) rewrites this section.\n\n${block}\n`;
   if (next !== text) await writeFile(readmePath, next);
+}
+
+// CLI: re-renders latest.md beside a results JSON, and the README section for a complete,
+// non-quick run, without measuring again (after a change to this file's tables).
+//   node bench/lib/report.mjs bench/results/<timestamp>.json
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  const { dirname, join, resolve } = await import('node:path');
+  const file = resolve(process.argv[2]);
+  const report = JSON.parse(await readFile(file, 'utf8'));
+  await writeFile(join(dirname(file), 'latest.md'), renderLatest(report));
+  const complete = !report.errors?.length && ['drain', 'latency', 'txcost', 'inbox'].every((s) => report.runs?.[s]);
+  if (!report.quick && complete) await updateReadme(join(dirname(file), '..', '..', 'README.md'), renderMarkdown(report));
+  console.log(`rendered ${join(dirname(file), 'latest.md')}${!report.quick && complete ? ' and the README section' : ''}`);
 }

@@ -81,7 +81,17 @@ export class SqlRelayStore {
     const hold = this.deadKeyPolicy === 'hold';
     try {
       return await this.options.runner.transaction(async (executor) => {
-        await executor.query({ text: `SELECT set_config('lock_timeout', $1, true)`, values: [`${this.lockTimeoutMs}ms`] });
+        // Transaction-local settings, in the one round trip the lock timeout needed anyway:
+        // - jit off: during a backlog the claim's estimated cost crosses PostgreSQL's JIT
+        //   thresholds and every claim paid ~15 ms of compilation (bench/README.md, finding 1);
+        // - no bitmap scans: without fresh statistics the planner bitmap-scanned every published
+        //   row since the last vacuum; the (status, seq) index in seq order is what a claim wants.
+        await executor.query({
+          text:
+            `SELECT set_config('lock_timeout', $1, true), set_config('jit', 'off', true), ` +
+            `set_config('enable_bitmapscan', 'off', true)`,
+          values: [`${this.lockTimeoutMs}ms`],
+        });
         const rows = await executor.query<ClaimedRow>(claimReadyBatch(table, { limit, fence, holdKeysAfterDead: hold }));
         if (rows.length === 0) return EMPTY;
         const budget = publishBudget(lease.validUntil, this.now(), this.safetyMarginMs);
