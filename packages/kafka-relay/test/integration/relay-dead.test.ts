@@ -2,27 +2,25 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
-import { send, silentLogger } from '@outboxkit/core';
-import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
+import { send } from '@outboxkit/core';
+import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
+import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
+import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
+import type { PrismaClient } from '../../../../test/support/prisma.js';
 import { firstDeliveries, MESSAGE_ID, readAll, relayEnv, startRelay, stopRelay, waitFor, type StartedRelay } from './relay-support.js';
 
 const RELAY_BIN = fileURLToPath(new URL('../../bin/outbox-relay.js', import.meta.url));
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
+let database: OutboxTestDatabase['database'];
 let prisma: PrismaClient;
 let outbox: PrismaOutbox<PrismaClient>;
 
 beforeAll(async () => {
-  database = await freshDatabase('ok_relay_dead');
-  prisma = createPrismaClient(database.url);
-  outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
+  ({ database, prisma, outbox } = await openOutboxTestDatabase('ok_relay_dead'));
 });
 
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await database?.drop();
+  await closeOutboxTestDatabase({ database, prisma });
 });
 
 /** Runs `outbox-relay <args>` to completion; stdout lines and the exit code. */

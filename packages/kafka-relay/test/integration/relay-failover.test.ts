@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nudgeRelayAfterCommit, silentLogger } from '@outboxkit/core';
-import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
+import { nudgeRelayAfterCommit } from '@outboxkit/core';
+import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
+import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
+import { uniqueName } from '../../../../test/support/servers.js';
+import type { PrismaClient } from '../../../../test/support/prisma.js';
 import { createTopic } from '../../../../test/support/kafka.js';
 import {
   commitOrderProblems,
@@ -20,20 +21,17 @@ import {
   type StartedRelay,
 } from './relay-support.js';
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
+let database: OutboxTestDatabase['database'];
 let prisma: PrismaClient;
 let outbox: PrismaOutbox<PrismaClient>;
 
 beforeAll(async () => {
-  database = await freshDatabase('ok_relay_failover');
+  ({ database, prisma, outbox } = await openOutboxTestDatabase('ok_relay_failover'));
   await createCounterTable(database.url);
-  prisma = createPrismaClient(database.url);
-  outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
 });
 
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await database?.drop();
+  await closeOutboxTestDatabase({ database, prisma });
 });
 
 const LEASE_MS = 3000;

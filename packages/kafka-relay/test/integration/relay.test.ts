@@ -2,26 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADERS, send, silentLogger } from '@outboxkit/core';
 import { Relay } from '@outboxkit/kafka-relay';
-import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
+import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
+import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
+import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
+import type { PrismaClient } from '../../../../test/support/prisma.js';
 import { createTopic, readTopic, topicRecordCount, waitForRecordCount } from '../../../../test/support/kafka.js';
 import { startRelayProcess } from '../../../../test/support/relay-process.js';
 import { waitFor } from '../../../../test/support/wait.js';
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
+let database: OutboxTestDatabase['database'];
 let prisma: PrismaClient;
 let outbox: PrismaOutbox<PrismaClient>;
 
 beforeAll(async () => {
-  database = await freshDatabase('ok_relay');
-  prisma = createPrismaClient(database.url);
-  outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
+  ({ database, prisma, outbox } = await openOutboxTestDatabase('ok_relay'));
 });
 
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await database?.drop();
+  await closeOutboxTestDatabase({ database, prisma });
 });
 
 

@@ -1,24 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboxMissingIdError, send, silentLogger, type ConsumedRecord } from '@outboxkit/core';
 import { Relay } from '@outboxkit/kafka-relay';
-import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
+import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
+import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
+import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
+import type { PrismaClient } from '../../../../test/support/prisma.js';
 import { createTopic, kafkaClient, waitForRecordCount } from '../../../../test/support/kafka.js';
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
+let database: OutboxTestDatabase['database'];
 let prisma: PrismaClient;
 let outbox: PrismaOutbox<PrismaClient>;
 
 beforeAll(async () => {
-  database = await freshDatabase('ok_inbox');
-  prisma = createPrismaClient(database.url);
-  outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
+  ({ database, prisma, outbox } = await openOutboxTestDatabase('ok_inbox'));
 });
 
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await database?.drop();
+  await closeOutboxTestDatabase({ database, prisma });
 });
 
 /** Consumes until `count` records were handled, never committing offsets (a crash before commit). */
