@@ -6,7 +6,8 @@ import { applyMigrations } from '../scripts/migrate.mjs';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
 import { ensureKafka } from '../scripts/kafka.mjs';
 
-export const TEMPLATE_DATABASE = 'outboxkit_test_template';
+/** Overridable so that two test runs on one machine (two checkouts) do not drop each other's template. */
+export const TEMPLATE_DATABASE = process.env.OUTBOXKIT_TEST_TEMPLATE ?? 'outboxkit_test_template';
 
 /**
  * Starts the real servers once for the whole integration run: PostgreSQL (a migrated template
