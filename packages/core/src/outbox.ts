@@ -72,7 +72,7 @@ export class Outbox<TClient = unknown> {
         { ...this.settings.transaction, ...options },
       );
       if (messageIds.length > 0) this.events.emit('transaction:committed', { messageIds, topics });
-      await runHooks(hooks, this.settings.logger);
+      if (hooks.length > 0) await runHooks(hooks, this.settings.logger);
       return result;
     } catch (error) {
       const discarded = scope ? scope.takePending().length : 0;

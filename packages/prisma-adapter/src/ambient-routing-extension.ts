@@ -8,6 +8,10 @@ import { currentTransactionScope, TransactionClosedError } from '@outboxkit/core
  * reroute, and for code that prefers to be explicit.
  *
  * Only transactions opened by `owner` are joined, so two outboxes on two databases never cross.
+ *
+ * `outbox.client` puts ambient-routing-client.ts in front of this extension, which routes the
+ * calls made inside a transaction without Prisma's second request; this extension still serves
+ * the rest (calls left over after a transaction ended, clients derived with `$extends`).
  */
 export function ambientRoutingExtension(owner: object) {
   return {
@@ -24,7 +28,7 @@ export function ambientRoutingExtension(owner: object) {
           if (!scope || scope.owner !== owner) return query(args);
           if (!scope.isOpen) throw new TransactionClosedError(`run ${model}.${operation}`);
           const client = scope.handle.client as Record<string, Record<string, (args: unknown) => Promise<unknown>>>;
-          const delegate = client[model.charAt(0).toLowerCase() + model.slice(1)];
+          const delegate = client[delegateName(model)];
           const method = delegate?.[operation];
           if (!method) return query(args);
           return method.call(delegate, args);
@@ -32,4 +36,15 @@ export function ambientRoutingExtension(owner: object) {
       },
     },
   };
+}
+
+/** Prisma model name → transaction-client property (`OrderItem` → `orderItem`), computed once per model. */
+const delegateNames = new Map<string, string>();
+function delegateName(model: string): string {
+  let name = delegateNames.get(model);
+  if (name === undefined) {
+    name = model.charAt(0).toLowerCase() + model.slice(1);
+    delegateNames.set(model, name);
+  }
+  return name;
 }

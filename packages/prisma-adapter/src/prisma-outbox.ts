@@ -1,4 +1,5 @@
 import { Inbox, Outbox, type InboxOptions, type OutboxOptions } from '@outboxkit/core';
+import { ambientRoutingClient } from './ambient-routing-client.js';
 import { ambientRoutingExtension } from './ambient-routing-extension.js';
 import type { PrismaClientLike, PrismaTransactionClient } from './prisma-client-like.js';
 import { prismaSqlExecutor } from './prisma-sql-executor.js';
@@ -10,7 +11,8 @@ export type PrismaOutboxOptions = OutboxOptions;
  * An Outbox whose transactions are Prisma interactive transactions.
  *
  * - `client`: the application's client, extended so model calls made inside an outbox
- *   transaction run on it. Use it everywhere you used your client before.
+ *   transaction run on it (ambient-routing-client.ts). Use it everywhere you used your client
+ *   before.
  * - `transactionClient()`: the current transaction's client, for raw queries.
  */
 export class PrismaOutbox<C extends PrismaClientLike> extends Outbox<PrismaTransactionClient<C>> {
@@ -21,7 +23,7 @@ export class PrismaOutbox<C extends PrismaClientLike> extends Outbox<PrismaTrans
     options: PrismaOutboxOptions = {},
   ) {
     super(new PrismaTransactionPort(prisma), options);
-    this.client = prisma.$extends(ambientRoutingExtension(this)) as C;
+    this.client = ambientRoutingClient(prisma.$extends(ambientRoutingExtension(this)) as C, this);
   }
 
   /** Raw SQL on the application's client, outside any transaction (for tooling and checks). */

@@ -1,0 +1,96 @@
+// outbox.client on the real Prisma client: which transaction each model call runs in
+// (ambient-routing-client.ts in front of ambient-routing-extension.ts).
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TransactionClosedError, silentLogger } from '@outboxkit/core';
+import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
+import type { PrismaClient } from '../../../../test/support/prisma.js';
+
+let parts: Partial<OutboxTestDatabase> = {};
+let prisma: PrismaClient;
+let outbox: PrismaOutbox<PrismaClient>;
+
+beforeAll(async () => {
+  parts = await openOutboxTestDatabase('ok_routing');
+  prisma = parts.prisma!;
+  outbox = parts.outbox!;
+});
+
+afterAll(async () => {
+  await closeOutboxTestDatabase(parts);
+});
+
+const order = (id: string) => ({ data: { id, customer: 'c', sku: 's', quantity: 1 } });
+const exists = async (id: string) => (await prisma.order.findUnique({ where: { id } })) !== null;
+
+describe('outbox.client', () => {
+  it('runs a model call taken from a delegate held outside the transaction in the transaction', async () => {
+    const orders = outbox.client.order;
+    const id = randomUUID();
+    await expect(
+      outbox.transaction(async () => {
+        await orders.create(order(id));
+        expect(await exists(id)).toBe(false); // not committed: it ran in the transaction
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect(await exists(id)).toBe(false);
+  });
+
+  it('runs calls inside another outbox’s transaction on the base client (outboxes never cross)', async () => {
+    const other = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
+    const id = randomUUID();
+    await expect(
+      other.transaction(async () => {
+        await outbox.client.order.create(order(id));
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect(await exists(id)).toBe(true);
+  });
+
+  it('refuses a call from work left over after its transaction ended, with TransactionClosedError', async () => {
+    let late: Promise<unknown> | undefined;
+    const id = randomUUID();
+    await outbox.transaction(async () => {
+      late = new Promise((resolve) => setTimeout(resolve, 20)).then(() => outbox.client.order.create(order(id)));
+    });
+    await expect(late).rejects.toBeInstanceOf(TransactionClosedError);
+    expect(await exists(id)).toBe(false);
+  });
+
+  it('fails a call made inside a transaction but first awaited after it ended, and writes nothing', async () => {
+    const id = randomUUID();
+    let pending: PromiseLike<unknown> | undefined;
+    await outbox.transaction(async () => {
+      pending = outbox.client.order.create(order(id)); // Prisma's promises are lazy: nothing ran yet
+    });
+    await expect(pending).rejects.toThrow(/transaction|closed/i);
+    expect(await exists(id)).toBe(false);
+  });
+
+  it('keeps routing in clients derived with $extends, and leaves raw queries on the base client', async () => {
+    const derived = outbox.client.$extends({});
+    const id = randomUUID();
+    await expect(
+      outbox.transaction(async () => {
+        await derived.order.create(order(id));
+        const seen = await outbox.client.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM orders WHERE id = ${id}::uuid`;
+        expect(seen[0]!.n).toBe(0); // $queryRaw is not rerouted: it does not see the open transaction
+        expect(await outbox.client.order.findUnique({ where: { id } })).not.toBeNull();
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect(await exists(id)).toBe(false);
+  });
+
+  it('runs $transaction of outbox.client as Prisma does', async () => {
+    const id = randomUUID();
+    await outbox.client.$transaction(async (tx) => {
+      await tx.order.create(order(id));
+    });
+    expect(await exists(id)).toBe(true);
+    expect(outbox.client.order.fields.id).toBeDefined();
+  });
+});
