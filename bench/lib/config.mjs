@@ -64,8 +64,8 @@ export const config = {
   inbox: {
     batchMessages: num('BENCH_INBOX_BATCH_MESSAGES', QUICK ? 5_000 : 100_000),
     perMessageMessages: num('BENCH_INBOX_MESSAGE_MESSAGES', QUICK ? 2_000 : 5_000),
-    /** InboxConsumer batchSize values measured in batch mode: the library default (100) and a large one. */
-    batchSizes: (env.BENCH_INBOX_BATCH_SIZES ?? '100,1000').split(',').map(Number),
+    /** InboxConsumer batchSize values measured in batch mode; `default` leaves it to the library (1000). */
+    batchSizes: (env.BENCH_INBOX_BATCH_SIZES ?? 'default').split(',').map((v) => (v === 'default' ? v : Number(v))),
     timeoutMs: num('BENCH_INBOX_TIMEOUT_MS', QUICK ? 60_000 : 300_000),
   },
   profile: env.BENCH_PROFILE === '1',

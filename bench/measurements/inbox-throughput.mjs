@@ -1,7 +1,8 @@
 // 4. Inbox consumer throughput, batch and per-message modes (workers/inbox-consumer.ts). The
 // records are produced once, before the runs, by plain kafkajs: ~1 KB JSON values with outboxkit's
 // headers (a fresh message id each). Every run reads them from the start with a new consumer group,
-// after emptying the inbox table.
+// after emptying the inbox table. A batchSize of 'default' leaves it to the library;
+// BENCH_INBOX_OPTIONS (JSON) passes extra consumer options, for experiments.
 import { randomUUID } from 'node:crypto';
 import { Partitioners } from 'kafkajs';
 import { createTopic, kafkaClient, uniqueTopic } from '../lib/kafka-admin.mjs';
@@ -47,8 +48,17 @@ export async function inboxOnce(ctx, { topic, mode, batchSize, run }) {
       MODE: mode,
       BATCH_SIZE: String(batchSize),
       EXPECT: String(expected),
+      ...(process.env.BENCH_INBOX_OPTIONS ? { INBOX_OPTIONS: process.env.BENCH_INBOX_OPTIONS } : {}),
     },
     inbox.timeoutMs,
   );
-  return { msgsPerSec: result.msgsPerSec, counted: result.counted, transactions: result.transactions, elapsedMs: result.elapsedMs };
+  return {
+    msgsPerSec: result.msgsPerSec,
+    counted: result.counted,
+    transactions: result.transactions,
+    elapsedMs: result.elapsedMs,
+    batchSize: result.batchSize,
+    concurrency: result.concurrency,
+    partitionsConsumedConcurrently: result.partitionsConsumedConcurrently,
+  };
 }

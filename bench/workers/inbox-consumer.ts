@@ -4,7 +4,11 @@
 // offset commit) per record. Times from the first committed transaction to the one that reaches
 // EXPECT processed records, and counts only the records committed after the first.
 //
-//   DATABASE_URL KAFKA_BROKERS TOPIC GROUP MODE=batch|message BATCH_SIZE EXPECT
+//   DATABASE_URL KAFKA_BROKERS TOPIC GROUP MODE=batch|message BATCH_SIZE EXPECT [INBOX_OPTIONS]
+//
+// BATCH_SIZE=default leaves batchSize at the library's default; INBOX_OPTIONS (JSON) adds consumer
+// options for experiments (BENCH_INBOX_OPTIONS, e.g. {"concurrency":16}). The result reports the
+// batchSize and concurrency the consumer resolved.
 import { createConsoleLogger } from '@outboxkit/core';
 import { createInboxConsumer } from '@outboxkit/kafka-relay';
 import { nowMs } from '../lib/clock.mjs';
@@ -18,12 +22,14 @@ async function main(): Promise<void> {
   const trace = process.env.BENCH_TRACE === '1' ? startTrace() : undefined;
   const app = createApp(env('DATABASE_URL'));
   await app.prisma.$queryRaw`SELECT 1`;
+  const batchSize = env('BATCH_SIZE');
   const consumer = createInboxConsumer({
+    ...(process.env.INBOX_OPTIONS ? JSON.parse(process.env.INBOX_OPTIONS) : {}),
     outbox: app.outbox,
     groupId: env('GROUP'),
     brokers: env('KAFKA_BROKERS').split(','),
     mode,
-    batchSize: Number(env('BATCH_SIZE')),
+    ...(batchSize === 'default' ? {} : { batchSize: Number(batchSize) }),
     fromBeginning: true,
     topics: [env('TOPIC')],
     handler: async () => {},
@@ -53,6 +59,9 @@ async function main(): Promise<void> {
   await app.prisma.$disconnect();
   emit('result', {
     mode,
+    batchSize: consumer.settings.batchSize,
+    concurrency: consumer.settings.concurrency,
+    partitionsConsumedConcurrently: consumer.settings.partitionsConsumedConcurrently,
     processed,
     counted,
     transactions,

@@ -15,6 +15,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { BatchProcessor, type BatchPayload } from './batch-processor.js';
 import type { InboxConsumerEvents } from './inbox-consumer-events.js';
 import { resolveInboxConsumerSettings, type InboxConsumerMode } from './inbox-consumer-settings.js';
+import { Slots } from './slots.js';
 
 /** An inbox over an in-memory receipt set: a failed "transaction" keeps nothing. */
 class FakeInbox {
@@ -55,7 +56,7 @@ function message(offset: number, id: string | undefined, value: string, extra: R
   return { offset: String(offset), key: null, value: Buffer.from(value), headers, timestamp: '0', attributes: 0 } as unknown as KafkaMessage;
 }
 
-function setup(mode: InboxConsumerMode, handle: (ctx: InboxHandlerContext) => Promise<void>, now = 1_000) {
+function setup(mode: InboxConsumerMode, handle: (ctx: InboxHandlerContext) => Promise<void>, now = 1_000, concurrency = 1) {
   const settings = resolveInboxConsumerSettings({
     outbox: { settings: { logger: silentLogger } } as never,
     groupId: 'g',
@@ -87,17 +88,18 @@ function setup(mode: InboxConsumerMode, handle: (ctx: InboxHandlerContext) => Pr
     },
     events,
     stats,
+    slots: new Slots(concurrency),
     pauseUntil: (topic, _partition, dueAt) => paused.push({ topic, dueAt }),
     now: () => now,
   });
+  // The offsets the processor resolved, as the next offset to read (what kafkajs then commits).
   const offsets: string[] = [];
   const payload = (topic: string, messages: KafkaMessage[]): BatchPayload => ({
     batch: { topic, partition: 0, messages },
-    resolveOffset: () => undefined,
-    heartbeat: async () => undefined,
-    commitOffsetsIfNecessary: async (o) => {
-      offsets.push(o.topics[0]!.partitions[0]!.offset);
+    resolveOffset: (offset) => {
+      offsets.push(String(Number(offset) + 1));
     },
+    heartbeat: async () => undefined,
     isRunning: () => true,
     isStale: () => false,
     pause: () => () => undefined,
@@ -140,6 +142,56 @@ describe('BatchProcessor', () => {
     expect(inbox.transactions).toBe(4);
     expect(committed).toEqual(['a:processed', 'a:duplicate', 'c:processed']);
     expect(routed).toEqual([{ to: 'retry', id: 'b', reconsumeTimes: 1 }]);
+  });
+
+  it('message mode with concurrency: keys overlap, one key never does; a failed record is routed before the next of its key runs', async () => {
+    const log: string[] = [];
+    const active = new Set<string>();
+    let overlapOfOneKey = false;
+    let maxActive = 0;
+    const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const keyed = (offset: number, id: string, key: string, value = '1') => ({ ...message(offset, id, value), key: Buffer.from(key) }) as KafkaMessage;
+    const { processor, routed, committed, offsets, stats, payload } = setup(
+      'message',
+      async (ctx) => {
+        if (active.has(ctx.key!)) overlapOfOneKey = true;
+        active.add(ctx.key!);
+        maxActive = Math.max(maxActive, active.size);
+        log.push(`start:${ctx.messageId}`);
+        await delay(ctx.key === 'a' ? 5 : 1);
+        active.delete(ctx.key!);
+        if (ctx.messageId === 'a1') throw new Error('a1 fails');
+        if (ctx.messageId === 'c1') throw new NonRetryableError('c1 refused');
+      },
+      1_000,
+      4,
+    );
+    const routedAt: Record<string, number> = {};
+    const realRetry = routed.push.bind(routed);
+    routed.push = (...items) => {
+      for (const item of items) routedAt[item.id] = log.push(`routed:${item.id}`);
+      return realRetry(...items);
+    };
+    await processor.process(
+      payload('orders', [keyed(0, 'a1', 'a'), keyed(1, 'b1', 'b'), keyed(2, 'a2', 'a'), keyed(3, 'c1', 'c'), keyed(4, 'b2', 'b'), keyed(5, 'x', 'c', '{nope')]),
+    );
+    expect(overlapOfOneKey).toBe(false);
+    expect(maxActive).toBeGreaterThan(1);
+    // a2 started only after a1 went to the retry topic; x (undecodable, key c) only after c1's dead letter.
+    expect(log.indexOf('routed:a1')).toBeLessThan(log.indexOf('start:a2'));
+    expect(log.indexOf('routed:c1')).toBeLessThan(log.indexOf('routed:x'));
+    expect(routed).toEqual(
+      expect.arrayContaining([
+        { to: 'retry', id: 'a1', reconsumeTimes: 1 },
+        { to: 'dlq', id: 'c1', reason: 'non-retryable', reconsumeTimes: 0 },
+        { to: 'dlq', id: 'x', reason: 'undecodable', reconsumeTimes: 0 },
+      ]),
+    );
+    expect(committed.sort()).toEqual(['a2:processed', 'b1:processed', 'b2:processed']);
+    // Resolved offsets rise and end after the last record.
+    expect(offsets.map(Number)).toEqual([...offsets.map(Number)].sort((x, y) => x - y));
+    expect(offsets.at(-1)).toBe('6');
+    expect(stats).toMatchObject({ processed: 3, retried: 1, deadLettered: 2, failures: 2 });
   });
 
   it('dead-letters undecodable and non-retryable records at once and keeps going', async () => {

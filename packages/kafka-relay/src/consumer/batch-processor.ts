@@ -17,13 +17,17 @@ import type { KafkaMessage } from 'kafkajs';
 import type { RetryDecision, RoutedRecord } from './failure-router.js';
 import type { InboxConsumerEvents, InboxConsumerStats } from './inbox-consumer-events.js';
 import type { ResolvedHandler, ResolvedInboxConsumerSettings } from './inbox-consumer-settings.js';
+import { runKeyOrdered } from './run-key-ordered.js';
+import type { Slots } from './slots.js';
 
-/** The slice of kafkajs's EachBatchPayload the processor uses (a fake in unit specs). */
+/**
+ * The slice of kafkajs's EachBatchPayload the processor uses (a fake in unit specs). It only
+ * resolves offsets; the OffsetCommitter commits them (offset-committer.ts).
+ */
 export interface BatchPayload {
   batch: { topic: string; partition: number; messages: KafkaMessage[] };
   resolveOffset(offset: string): void;
   heartbeat(): Promise<void>;
-  commitOffsetsIfNecessary(offsets: { topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }): Promise<void>;
   isRunning(): boolean;
   isStale(): boolean;
   pause(): () => void;
@@ -38,6 +42,8 @@ export interface BatchProcessorDeps<TClient> {
   };
   events: TypedEvents<InboxConsumerEvents>;
   stats: InboxConsumerStats;
+  /** Bounds the message-mode transactions in flight, across all partitions of the consumer. */
+  slots: Slots;
   /** Pauses the partition (through `pause`) until `dueAt`, then resumes it. */
   pauseUntil(topic: string, partition: number, dueAt: number, pause: () => () => void): void;
   now(): number;
@@ -52,10 +58,11 @@ interface ReadyItem extends RoutedRecord {
   value: unknown;
 }
 
-type Prepared =
-  | ReadyItem
-  | { kind: 'not-due'; dueAt: number }
-  | (RoutedRecord & { kind: 'dead'; reason: DeadLetterReason; error: unknown });
+type DeadItem = RoutedRecord & { kind: 'dead'; reason: DeadLetterReason; error: unknown };
+type Prepared = ReadyItem | DeadItem | { kind: 'not-due'; dueAt: number };
+
+/** What to do once a record is finished for good (committed, or routed to retry / dead letters). */
+type Settle = (raw: ConsumedRecord) => Promise<void>;
 
 /**
  * Processes one fetched batch of one partition, in offset order:
@@ -64,12 +71,15 @@ type Prepared =
  *   unresolved (other partitions and topics keep flowing; the record is fetched again on resume);
  * - an undecodable record, or one without a handler, goes to the dead-letter topic at once;
  * - the others run through the inbox: in `batch` mode up to `batchSize` records share one
- *   transaction (one dedupe statement), in `message` mode each has its own;
+ *   transaction (one dedupe statement), one segment after the other, in offset order; in
+ *   `message` mode each has its own transaction, and records of different keys run concurrently
+ *   (up to `concurrency` at once, per-key order kept: run-key-ordered.ts);
  * - a handler failure rolls its transaction back; the records before it are run again without it,
  *   it goes to the retry (or dead-letter) topic, and processing continues after it.
  *
- * The offset of a record is committed only after its transaction committed, or after the retry
- * or dead-letter topic acknowledged it. Anything else that fails (database, Kafka) is thrown:
+ * The offset of a record is resolved only after its transaction committed, or after the retry
+ * or dead-letter topic acknowledged it, and never past a record that has not (the consumer
+ * commits resolved offsets periodically: offset-committer.ts). Anything else that fails (database, Kafka) is thrown:
  * kafkajs fetches the batch again from the last resolved offset, and the inbox skips what had
  * committed.
  */
@@ -77,16 +87,20 @@ export class BatchProcessor<TClient> {
   constructor(private readonly deps: BatchProcessorDeps<TClient>) {}
 
   async process(payload: BatchPayload): Promise<void> {
+    if (this.deps.settings.mode === 'message') return this.processByKey(payload);
     const { settings } = this.deps;
     const { topic, partition } = payload.batch;
     const fromRetryTopic = topic === settings.retryTopic;
-    const segmentSize = settings.mode === 'message' ? 1 : settings.batchSize;
+    const settle: Settle = async (raw) => {
+      payload.resolveOffset(raw.message.offset);
+      await payload.heartbeat();
+    };
     let pending: ReadyItem[] = [];
     const flush = async () => {
       if (pending.length === 0) return;
       const items = pending;
       pending = [];
-      await this.runSegment(items, payload);
+      await this.runSegment(items, settle);
     };
     for (const message of payload.batch.messages) {
       if (!payload.isRunning() || payload.isStale()) return;
@@ -99,13 +113,49 @@ export class BatchProcessor<TClient> {
       if (prepared.kind === 'dead') {
         await flush();
         await this.deadLetter(prepared, prepared.reason, prepared.origin.reconsumeTimes, prepared.error);
-        await this.commit(payload, prepared.raw);
+        await settle(prepared.raw);
         continue;
       }
       pending.push(prepared);
-      if (pending.length >= segmentSize) await flush();
+      if (pending.length >= settings.batchSize) await flush();
     }
     await flush();
+  }
+
+  /**
+   * Message mode: one transaction per record, records of different keys concurrently. A retry
+   * record that is not due yet ends the batch there: the records before it run, then the
+   * partition pauses until it is due.
+   */
+  private async processByKey(payload: BatchPayload): Promise<void> {
+    const { topic, partition } = payload.batch;
+    const fromRetryTopic = topic === this.deps.settings.retryTopic;
+    const items: Array<ReadyItem | DeadItem> = [];
+    let dueAt: number | undefined;
+    for (const message of payload.batch.messages) {
+      const prepared = this.prepare({ topic, partition, message }, fromRetryTopic);
+      if (prepared.kind === 'not-due') {
+        dueAt = prepared.dueAt;
+        break;
+      }
+      items.push(prepared);
+    }
+    const canContinue = () => payload.isRunning() && !payload.isStale();
+    const finished: Settle = async () => undefined;
+    await runKeyOrdered({
+      keys: items.map((item) => orderingKey(item.raw.message.key)),
+      offsets: items.map((item) => item.raw.message.offset),
+      slots: this.deps.slots,
+      run: (index) => {
+        const item = items[index]!;
+        if (item.kind === 'dead') return this.deadLetter(item, item.reason, item.origin.reconsumeTimes, item.error);
+        return this.runSegment([item], finished);
+      },
+      canContinue,
+      advanced: (offset) => payload.resolveOffset(offset),
+      heartbeat: () => payload.heartbeat(),
+    });
+    if (dueAt !== undefined && canContinue()) this.deps.pauseUntil(topic, partition, dueAt, payload.pause);
   }
 
   private prepare(raw: ConsumedRecord, fromRetryTopic: boolean): Prepared {
@@ -138,22 +188,22 @@ export class BatchProcessor<TClient> {
     }
   }
 
-  /** Runs items in as few transactions as their handlers allow, committing offsets as it goes. */
-  private async runSegment(items: ReadyItem[], payload: BatchPayload): Promise<void> {
+  /** Runs items (consecutive records of one partition) in as few transactions as their handlers allow. */
+  private async runSegment(items: ReadyItem[], settle: Settle): Promise<void> {
     let rest = items;
     while (rest.length > 0) {
       const outcome = await this.handle(rest);
       if (outcome.ok) {
-        this.committed(payload, rest, outcome.results);
-        await this.commit(payload, rest[rest.length - 1]!.raw);
+        this.committed(rest, outcome.results);
+        await settle(rest[rest.length - 1]!.raw);
         return;
       }
       const { failedIndex, error } = outcome;
       // The records before the failed one ran in the rolled-back transaction: run them again.
-      if (failedIndex > 0) await this.runSegment(rest.slice(0, failedIndex), payload);
+      if (failedIndex > 0) await this.runSegment(rest.slice(0, failedIndex), settle);
       const failed = rest[failedIndex]!;
       await this.fail(failed, error);
-      await this.commit(payload, failed.raw);
+      await settle(failed.raw);
       rest = rest.slice(failedIndex + 1);
     }
   }
@@ -210,15 +260,16 @@ export class BatchProcessor<TClient> {
     };
   }
 
-  private committed(payload: BatchPayload, items: ReadyItem[], results: Array<'processed' | 'duplicate'>): void {
+  private committed(items: ReadyItem[], results: Array<'processed' | 'duplicate'>): void {
     const { stats, events } = this.deps;
     for (const result of results) {
       if (result === 'processed') stats.processed += 1;
       else stats.duplicates += 1;
     }
+    const { raw } = items[0]!;
     events.emit('consumer:committed', {
-      topic: payload.batch.topic,
-      partition: payload.batch.partition,
+      topic: raw.topic,
+      partition: raw.partition,
       records: items.map((item, index) => ({
         messageId: item.dedupe.key,
         topic: item.origin.topic,
@@ -273,13 +324,16 @@ export class BatchProcessor<TClient> {
     events.emit('consumer:dead-letter', { messageId: record.dedupeKey, topic: record.origin.topic, reason, reconsumeTimes, error });
   }
 
-  private async commit(payload: BatchPayload, raw: ConsumedRecord): Promise<void> {
-    const next = (BigInt(raw.message.offset) + 1n).toString();
-    payload.resolveOffset(raw.message.offset);
-    await payload.commitOffsetsIfNecessary({ topics: [{ topic: raw.topic, partitions: [{ partition: raw.partition, offset: next }] }] });
-    this.deps.events.emit('consumer:offset-committed', { topic: raw.topic, partition: raw.partition, offset: next });
-    await payload.heartbeat();
-  }
+}
+
+/**
+ * The key message mode orders by. A null key is a key of its own (null-key records keep their
+ * partition order among themselves); byte keys map 1:1 to latin1 strings, prefixed so that no
+ * key collides with it.
+ */
+function orderingKey(key: Buffer | string | null | undefined): string {
+  if (key === null || key === undefined) return '';
+  return `k${typeof key === 'string' ? key : key.toString('latin1')}`;
 }
 
 function stringHeaders(headers: ConsumedRecord['message']['headers']): Record<string, string> {

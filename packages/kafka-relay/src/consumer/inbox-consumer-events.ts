@@ -17,7 +17,11 @@ export interface InboxConsumerEvents {
    * offset is committed, so a crash right after it is the window the inbox dedupe covers.
    */
   'consumer:committed': { topic: string; partition: number; records: CommittedRecord[] };
-  /** The group's offset for a partition moved to `offset` (the next record to read). */
+  /**
+   * Kafka acknowledged the group's offset commit for a partition: `offset` is the next record to
+   * read. Offsets are committed every `commitIntervalMs` (and when a batch fails, on a rebalance
+   * and on stop), so one such event covers many `consumer:committed` events.
+   */
   'consumer:offset-committed': { topic: string; partition: number; offset: string };
   /** A failed record was sent to the retry topic. */
   'consumer:retry': { messageId: string; topic: string; reconsumeTimes: number; delayMs: number; dueAt: number; error: unknown };
@@ -27,7 +31,10 @@ export interface InboxConsumerEvents {
   'consumer:paused': { topic: string; partition: number; untilMs: number };
   /** Old inbox receipts were pruned. */
   'inbox:pruned': PruneResult;
-  /** Something outside a handler failed (Kafka, the database, pruning); the batch will be fetched again. */
+  /**
+   * Something outside a handler failed: Kafka or the database during a batch (it is fetched
+   * again), pruning, or an offset commit (retried with the next one).
+   */
   'consumer:error': { error: unknown };
 }
 

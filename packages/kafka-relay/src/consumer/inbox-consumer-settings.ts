@@ -51,11 +51,24 @@ export interface InboxConsumerOptions<TClient = any> {
   handler?: InboxHandlerFn<any, TClient>;
   /**
    * `batch` (default): each fetched batch is deduped with ONE statement and its handlers run in ONE
-   * transaction (up to `batchSize` records). `message`: one transaction per record.
+   * transaction (up to `batchSize` records), in partition order. `message`: one transaction per
+   * record, records of different keys concurrently (see `concurrency`).
    */
   mode?: InboxConsumerMode;
-  /** Most records per transaction in batch mode. Default 100. */
+  /**
+   * Most records per transaction in batch mode. Default 1000: in practice the whole fetched batch
+   * of a partition (kafkajs fetches up to 1 MB per partition). Keep `batchSize` × handler time
+   * well below the transaction timeout (`transaction.timeoutMs`).
+   */
   batchSize?: number;
+  /**
+   * Message mode: records processed at once, each in its own transaction, across all partitions
+   * of this consumer. Records of the same Kafka key (null keys count as one key) never overlap and
+   * run in offset order; records of different keys may finish out of order. `1` processes one
+   * record at a time in partition order. Default 8 — keep it at or below the database pool size
+   * (a transaction waiting for a connection counts against Prisma's `maxWait`).
+   */
+  concurrency?: number;
   /** Decodes record values for handlers without their own decoder. Default JSON (`decodeJson`). */
   decode?: ValueDecoder;
   /** Dedupe key of records without outboxkit's message-id header. Last resort: topic/partition/offset. */
@@ -68,7 +81,14 @@ export interface InboxConsumerOptions<TClient = any> {
   retention?: InboxConsumerRetentionOptions | false;
   /** Options of the transactions the consumer opens. Default: the Outbox's. */
   transaction?: TransactionOptions;
-  /** Partitions processed at once (kafkajs `partitionsConsumedConcurrently`). Default 1. */
+  /**
+   * How often resolved offsets are committed to Kafka, ms: after a batch once this long passed
+   * since the last commit, and from a timer. Also committed when a batch fails, on a rebalance
+   * and on stop. Default 1000; 0 commits after every fetched batch. Never per transaction: a lost
+   * commit only means a redelivery that the inbox skips.
+   */
+  commitIntervalMs?: number;
+  /** Partitions processed at once (kafkajs `partitionsConsumedConcurrently`). Default 1. In message mode they share `concurrency`. */
   partitionsConsumedConcurrently?: number;
   /** Extra kafkajs consumer settings. Default `maxWaitTimeInMs: 1000`, so a due retry is fetched within a second. */
   consumer?: Omit<ConsumerConfig, 'groupId'>;
@@ -81,7 +101,9 @@ export interface InboxConsumerOptions<TClient = any> {
 export const DEFAULT_INBOX_CONSUMER_OPTIONS = Object.freeze({
   clientId: 'outbox-consumer',
   mode: 'batch' as InboxConsumerMode,
-  batchSize: 100,
+  batchSize: 1_000,
+  concurrency: 8,
+  commitIntervalMs: 1_000,
   fromBeginning: false,
   partitionsConsumedConcurrently: 1,
   createTopics: true,
@@ -99,6 +121,8 @@ export interface ResolvedInboxConsumerSettings {
   clientId: string;
   mode: InboxConsumerMode;
   batchSize: number;
+  concurrency: number;
+  commitIntervalMs: number;
   fromBeginning: boolean;
   /** Original topic → its handler. */
   handlers: Map<string, ResolvedHandler>;
@@ -123,8 +147,16 @@ export function resolveInboxConsumerSettings(options: InboxConsumerOptions): Res
   }
   const mode = options.mode ?? DEFAULT_INBOX_CONSUMER_OPTIONS.mode;
   if (mode !== 'batch' && mode !== 'message') throw new InvalidConfigError('mode', `must be "batch" or "message", got "${String(mode)}"`);
-  const batchSize = options.batchSize ?? DEFAULT_INBOX_CONSUMER_OPTIONS.batchSize;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidConfigError('batchSize', `must be a positive integer, got ${String(batchSize)}`);
+  const batchSize = positiveInteger('batchSize', options.batchSize ?? DEFAULT_INBOX_CONSUMER_OPTIONS.batchSize);
+  const concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_INBOX_CONSUMER_OPTIONS.concurrency);
+  const commitIntervalMs = options.commitIntervalMs ?? DEFAULT_INBOX_CONSUMER_OPTIONS.commitIntervalMs;
+  if (typeof commitIntervalMs !== 'number' || !Number.isFinite(commitIntervalMs) || commitIntervalMs < 0) {
+    throw new InvalidConfigError('commitIntervalMs', `must be a number of milliseconds ≥ 0, got ${String(commitIntervalMs)}`);
+  }
+  const partitionsConsumedConcurrently = positiveInteger(
+    'partitionsConsumedConcurrently',
+    options.partitionsConsumedConcurrently ?? DEFAULT_INBOX_CONSUMER_OPTIONS.partitionsConsumedConcurrently,
+  );
   const decode = options.decode ?? decodeJson;
   const handlers = resolveHandlers(options, decode);
   const retryTopic = options.retry?.retryTopic ?? retryTopicFor(options.groupId);
@@ -139,6 +171,8 @@ export function resolveInboxConsumerSettings(options: InboxConsumerOptions): Res
     clientId: options.clientId ?? DEFAULT_INBOX_CONSUMER_OPTIONS.clientId,
     mode,
     batchSize,
+    concurrency,
+    commitIntervalMs,
     fromBeginning: options.fromBeginning ?? DEFAULT_INBOX_CONSUMER_OPTIONS.fromBeginning,
     handlers,
     topics: [...handlers.keys()],
@@ -156,11 +190,18 @@ export function resolveInboxConsumerSettings(options: InboxConsumerOptions): Res
             intervalMs: options.retention?.intervalMs ?? DEFAULT_INBOX_CONSUMER_OPTIONS.retentionIntervalMs,
           },
     transaction: { ...options.transaction },
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? DEFAULT_INBOX_CONSUMER_OPTIONS.partitionsConsumedConcurrently,
+    partitionsConsumedConcurrently,
     consumer: { ...DEFAULT_INBOX_CONSUMER_OPTIONS.consumer, ...options.consumer },
     createTopics: options.createTopics ?? DEFAULT_INBOX_CONSUMER_OPTIONS.createTopics,
     logger: options.logger ?? options.outbox.settings.logger,
   };
+}
+
+function positiveInteger(setting: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidConfigError(setting, `must be a positive integer, got ${String(value)}`);
+  }
+  return value;
 }
 
 function resolveHandlers(options: InboxConsumerOptions, decode: ValueDecoder): Map<string, ResolvedHandler> {
