@@ -9,6 +9,7 @@ import { nowMs } from './clock.mjs';
 
 export function sqlKind(text) {
   const sql = String(text).replace(/\s+/g, ' ').trim();
+  if (/^BEGIN; SET LOCAL/i.test(sql)) return 'BEGIN + SET LOCAL (one round trip)';
   if (/^(BEGIN|COMMIT|ROLLBACK)/i.test(sql)) return sql.split(' ')[0].toUpperCase();
   if (sql.includes('set_config')) return 'set lock_timeout';
   if (/^SELECT .* FOR UPDATE OF o/i.test(sql)) return 'claim (SELECT … FOR UPDATE)';

@@ -3,54 +3,33 @@
 //
 //   MODE=drain  EXPECT=n   start, wait until n messages are acknowledged, report the timing, stop
 //   MODE=serve  ACK_FILE   start, report `ready`, run until SIGTERM; then write the broker-ack time
-//                          of every message id to ACK_FILE (see instrumentAcks) and stop
+//                          of every message id to ACK_FILE (see recordAcks) and stop
 import { writeFile } from 'node:fs/promises';
 import { createConsoleLogger } from '@outboxkit/core';
 import { Relay } from '@outboxkit/kafka-relay';
-import { Kafka } from 'kafkajs';
 import { nowMs } from '../lib/clock.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { startTrace } from '../lib/trace.mjs';
 import { emit, env, runMain, stopRequested } from '../lib/worker-io.mjs';
 
 /**
- * Broker-ack time per message id. The Relay's `relay:batch:published` event carries counts only
- * (no ids, and it fires after the database commit), so the benchmark wraps the kafkajs producer
- * the Relay creates: when a `sendBatch` (acks=all) resolves, every record in it has been
- * acknowledged by the broker. kafkajs is one module instance for the Relay and this file (pnpm
- * links one copy), so patching its prototype here reaches the Relay's producer. Bench-only.
+ * Broker-ack time per message id, from the Relay's `relay:batch:acked` event: one per produce
+ * request, with the ids it carried and `brokerAckAt`, when its send (acks=all) resolved, in
+ * process.hrtime milliseconds — the clock of lib/clock.mjs, so it can be subtracted from the
+ * writer's commit times. A message published twice (a batch rolled back after its send) keeps its
+ * first ack, as the consumer sees its first copy first.
  */
-function instrumentAcks() {
+function recordAcks(relay) {
   const acks = new Map();
-  const original = Kafka.prototype.producer;
-  Kafka.prototype.producer = function patchedProducer(...args) {
-    const producer = original.apply(this, args);
-    const wrap = (name) => {
-      const send = producer[name].bind(producer);
-      producer[name] = async (request) => {
-        const result = await send(request);
-        const at = nowMs();
-        const topicMessages = request.topicMessages ?? [{ topic: request.topic, messages: request.messages }];
-        for (const { messages } of topicMessages) {
-          for (const message of messages) {
-            const id = message.headers?.['outboxkit-message-id'];
-            if (id !== undefined) acks.set(String(id), at);
-          }
-        }
-        return result;
-      };
-    };
-    wrap('sendBatch');
-    wrap('send');
-    return producer;
-  };
+  relay.events.on('relay:batch:acked', ({ ids, brokerAckAt }) => {
+    for (const id of ids) if (!acks.has(id)) acks.set(id, brokerAckAt);
+  });
   return acks;
 }
 
 async function main() {
   const mode = env('MODE');
   const trace = process.env.BENCH_TRACE === '1' ? startTrace() : undefined;
-  const acks = mode === 'serve' ? instrumentAcks() : undefined;
   const relay = new Relay({
     databaseUrl: env('DATABASE_URL'),
     brokers: env('KAFKA_BROKERS').split(','),
@@ -59,6 +38,7 @@ async function main() {
     // BENCH_RELAY_OPTIONS: extra Relay options as JSON, for experiments (e.g. {"retention":"delete"}).
     ...JSON.parse(process.env.BENCH_RELAY_OPTIONS || '{}'),
   });
+  const acks = mode === 'serve' ? recordAcks(relay) : undefined;
   let published = 0;
   const batchSizes = [];
   const batchMs = [];

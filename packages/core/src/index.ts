@@ -58,7 +58,7 @@ export { markDead } from './sql/mark-dead.js';
 export { recordInboxReceipt, type InboxReceipt } from './sql/record-inbox-receipt.js';
 export { exponentialBackoff, DEFAULT_BACKOFF, type BackoffPolicy, type ExponentialBackoffOptions } from './retry-policy.js';
 export type { Publisher, PublishOutcome, PublishOptions } from './relay/publisher.js';
-export type { SqlTransactionRunner } from './relay/sql-transaction-runner.js';
+export type { SqlTransactionRunner, SqlTransactionOptions } from './relay/sql-transaction-runner.js';
 export {
   SqlRelayStore,
   toStoredMessage,
@@ -69,6 +69,7 @@ export {
   type PublishFunction,
 } from './relay/sql-relay-store.js';
 export { RelayLoop, type RelayLoopOptions } from './relay/relay-loop.js';
+export { RelayLanes, laneOf, lanePartitions, type RelayLanesOptions } from './relay/relay-lanes.js';
 export {
   headerValue,
   messageIdFromHeader,
@@ -131,6 +132,7 @@ export {
   type PartitionLeasesOptions,
   type LeaseChange,
   type BatchLease,
+  type BatchLane,
 } from './relay/partition-leases.js';
 export { nudgeRelayAfterCommit, type CommitEvents, type RelayNudgeOptions } from './relay/commit-nudge.js';
 export { RetentionCleaner, type RetentionCleanerOptions } from './relay/retention-cleaner.js';

@@ -1,6 +1,7 @@
 import type { Publisher, PublishOptions, PublishOutcome, StoredMessage } from '@outboxkit/core';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { describeError, isPermanentBrokerError } from './broker-errors.js';
+import { FifoMutex } from './fifo-mutex.js';
 import { recordSize, toKafkaRecord } from './kafka-record.js';
 
 export interface KafkaPublisherOptions {
@@ -16,6 +17,17 @@ export interface KafkaPublisherOptions {
    * later send to those partitions would fail with OUT_OF_ORDER_SEQUENCE_NUMBER.
    */
   replaceProducer?: (reason: string) => Promise<void>;
+  /**
+   * Told when the broker acknowledged (acks=all) a produce request: the messages it carried and
+   * the time its send resolved, in milliseconds of `process.hrtime` (CLOCK_MONOTONIC, the same
+   * clock in every process of a Linux host). Runs synchronously on the publish path: keep it cheap.
+   */
+  onAcknowledged?: (messages: readonly StoredMessage[], brokerAckAt: number) => void;
+}
+
+/** process.hrtime in milliseconds (see onAcknowledged). */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 interface Item {
@@ -36,18 +48,36 @@ interface Item {
  * transient failure (broker down) throws, and the relay retries the whole batch later.
  *
  * `producer` may be a function, so the relay can replace a broken producer between batches.
+ *
+ * Concurrent `publish` calls (the relay's lanes) run one at a time, in call order (a FIFO
+ * mutex). kafkajs's idempotent producer is not safe with concurrent sends (tulios/kafkajs #598,
+ * #1005): kafkajs 2.2.4 advances a partition's sequence number when it sends a request and winds
+ * it back when that request fails (producer/sendMessages.js), so when one of two concurrent
+ * requests to a partition fails, the other's numbers are handed out again: the broker rejects
+ * the next request (OUT_OF_ORDER_SEQUENCE_NUMBER) or drops its records as duplicates. When
+ * nothing fails it works, which is why only the failure case needs the mutex — and why no
+ * happy-path test could show its absence. One producer behind a mutex was
+ * chosen over one producer per lane: the lanes' gain is overlapping one lane's database work
+ * with another's send, which the mutex keeps; building a request is CPU work on the one JS
+ * thread either way; and one producer keeps one producer id, one set of connections and one
+ * thing to replace when the broker forgets it. A publish whose batch was given up (its `signal`
+ * aborted: the deadline passed and the transaction rolled back) sends nothing more, neither
+ * when its turn comes nor between its requests.
  */
 export class KafkaPublisher implements Publisher {
   private readonly maxRecordBytes: number;
   private readonly maxRequestBytes: number;
   private readonly producer: () => Producer;
   private readonly replaceProducer: ((reason: string) => Promise<void>) | undefined;
+  private readonly onAcknowledged: KafkaPublisherOptions['onAcknowledged'];
+  private readonly sends = new FifoMutex();
 
   constructor(producer: Producer | (() => Producer), options: KafkaPublisherOptions = {}) {
     this.producer = typeof producer === 'function' ? producer : () => producer;
     this.maxRecordBytes = options.maxRecordBytes ?? 1_048_576;
     this.maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
     this.replaceProducer = options.replaceProducer;
+    this.onAcknowledged = options.onAcknowledged;
   }
 
   async publish(batch: readonly StoredMessage[], options: PublishOptions = { holdKeysAfterPoison: false }): Promise<PublishOutcome[]> {
@@ -82,30 +112,47 @@ export class KafkaPublisher implements Publisher {
       }
     }
 
-    for (const request of this.requests(sendable)) {
-      const items = request.filter((item) => !isHeld(item.message));
-      if (items.length === 0) continue;
-      try {
-        await this.producer().sendBatch({ topicMessages: groupByTopic(items), acks: -1 });
-        for (const { message } of items) outcomes.set(message.id, { id: message.id, ok: true });
-      } catch (error) {
-        if (!isPermanentBrokerError(error)) throw error;
-        await this.replaceProducer?.(`a produce request was rejected: ${describeError(error)}`);
-        // Record by record, in order, to tell the poison records from the good ones. A record
-        // the broker had already appended from the rejected request goes again (at-least-once).
-        for (const item of items) {
-          if (isHeld(item.message)) continue;
-          try {
-            await this.producer().send({ topic: item.message.topic, messages: [item.record], acks: -1 });
-            outcomes.set(item.message.id, { id: item.message.id, ok: true });
-          } catch (recordError) {
-            if (!isPermanentBrokerError(recordError)) throw recordError;
-            fail(item.message, describeError(recordError));
+    // Records are built above, outside the mutex: while another lane's request waits for the
+    // broker, this one's encoding can already run. Only the sends take turns.
+    await this.sends.run(async () => {
+      for (const request of this.requests(sendable)) {
+        const items = request.filter((item) => !isHeld(item.message));
+        if (items.length === 0) continue;
+        options.signal?.throwIfAborted();
+        try {
+          await this.producer().sendBatch({ topicMessages: groupByTopic(items), acks: -1 });
+          this.acknowledged(items);
+          for (const { message } of items) outcomes.set(message.id, { id: message.id, ok: true });
+        } catch (error) {
+          if (!isPermanentBrokerError(error)) throw error;
+          await this.replaceProducer?.(`a produce request was rejected: ${describeError(error)}`);
+          // Record by record, in order, to tell the poison records from the good ones. A record
+          // the broker had already appended from the rejected request goes again (at-least-once).
+          for (const item of items) {
+            if (isHeld(item.message)) continue;
+            options.signal?.throwIfAborted();
+            try {
+              await this.producer().send({ topic: item.message.topic, messages: [item.record], acks: -1 });
+              this.acknowledged([item]);
+              outcomes.set(item.message.id, { id: item.message.id, ok: true });
+            } catch (recordError) {
+              if (!isPermanentBrokerError(recordError)) throw recordError;
+              fail(item.message, describeError(recordError));
+            }
           }
         }
       }
-    }
+    });
     return batch.map((m) => outcomes.get(m.id) as PublishOutcome);
+  }
+
+  private acknowledged(items: readonly Item[]): void {
+    if (!this.onAcknowledged) return;
+    const at = monotonicMs();
+    this.onAcknowledged(
+      items.map((item) => item.message),
+      at,
+    );
   }
 
   /** Consecutive slices of at most maxRequestBytes (a record larger than that goes alone). */

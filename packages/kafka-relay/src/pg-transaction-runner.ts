@@ -1,4 +1,4 @@
-import type { SqlExecutor, SqlStatement, SqlTransactionRunner } from '@outboxkit/core';
+import { InvalidConfigError, type SqlExecutor, type SqlStatement, type SqlTransactionRunner, type SqlTransactionOptions } from '@outboxkit/core';
 import type { Client, Pool, PoolClient } from 'pg';
 
 /** The relay's own connection to the database: a pg Pool, so the sidecar needs no Prisma client. */
@@ -15,13 +15,46 @@ export function pgExecutor(client: Pool | PoolClient | Client): SqlExecutor {
   };
 }
 
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+const SETTING_VALUE = /^[A-Za-z0-9_.]+$/;
+
+/**
+ * The text that opens a transaction with its transaction-local settings, e.g.
+ * `BEGIN; SET LOCAL lock_timeout = '10000ms'; SET LOCAL jit = 'off'`. Sent without bind values,
+ * pg uses the simple query protocol, which accepts several statements in one round trip; that
+ * saves one round trip per batch over `BEGIN` followed by a parameterised `set_config`. The
+ * settings are therefore literals, and only plain names and values are accepted: anything that
+ * could close the quotes is refused.
+ */
+export function beginStatement(settings: Readonly<Record<string, string>> = {}): string {
+  const parts = ['BEGIN'];
+  for (const [name, value] of Object.entries(settings)) {
+    if (!SETTING_NAME.test(name)) throw new InvalidConfigError('transaction setting', `"${name}" is not a plain setting name`);
+    if (!SETTING_VALUE.test(value)) {
+      throw new InvalidConfigError(`transaction setting ${name}`, `"${value}" is not a plain value (letters, digits, "_", ".")`);
+    }
+    parts.push(`SET LOCAL ${name} = '${value}'`);
+  }
+  return parts.join('; ');
+}
+
 export function pgTransactionRunner(pool: Pool): SqlTransactionRunner {
   return {
-    async transaction<T>(work: (executor: SqlExecutor) => Promise<T>): Promise<T> {
+    async transaction<T>(work: (executor: SqlExecutor) => Promise<T>, options: SqlTransactionOptions = {}): Promise<T> {
+      // Validated before a connection is taken: a bad setting is a programming error, not a failed batch.
+      const begin = beginStatement(options.settings);
       const client = await pool.connect();
       let broken = false;
+      // pg-pool removes its idle error listener while a client is checked out, so a connection
+      // the server ends while this transaction waits (for Kafka, say: a PostgreSQL restart, or an
+      // administrator terminating it) would emit an unhandled 'error' and crash the process. Note
+      // it instead: the next statement fails, the batch rolls back, the client is discarded.
+      const onError = (): void => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
-        await client.query('BEGIN');
+        await client.query(begin);
         const result = await work(pgExecutor(client));
         await client.query('COMMIT');
         return result;
@@ -34,6 +67,7 @@ export function pgTransactionRunner(pool: Pool): SqlTransactionRunner {
         }
         throw error;
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
     },

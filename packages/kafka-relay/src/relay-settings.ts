@@ -41,6 +41,13 @@ export interface RelayOptions {
   leaseTables?: { lease?: string; instance?: string };
   /** Rows claimed and published per batch. Default 500. */
   batchSize?: number;
+  /**
+   * Batch pipelines ("lanes") run at once by this instance, each over its own share of the leased
+   * partitions (partition mod pipelines), so one lane's database work overlaps another's Kafka
+   * send. Per-key order is unaffected: a key's partition always belongs to the same lane. At most
+   * `partitions`. Default 2.
+   */
+  pipelines?: number;
   /** First idle poll after the outbox ran dry, ms. Default 10. */
   minIdleMs?: number;
   /** Slowest idle poll, ms (the fallback when no nudge arrives). Default 1,000. */
@@ -83,6 +90,7 @@ export interface RelayOptions {
 export const DEFAULT_RELAY_OPTIONS = Object.freeze({
   clientId: 'outbox-relay',
   batchSize: 500,
+  pipelines: 2,
   minIdleMs: 10,
   maxIdleMs: 1_000,
   retention: 'keep' as RetentionMode,
@@ -106,6 +114,9 @@ export interface ResolvedRelaySettings {
   clientId: string;
   tables: QualifiedTables & { lease: string; instance: string };
   batchSize: number;
+  pipelines: number;
+  /** Connections of the relay's pool: one per lane, plus leases, metrics, nudges and retention cleanup. */
+  poolSize: number;
   minIdleMs: number;
   maxIdleMs: number;
   retention: RetentionMode;
@@ -129,6 +140,9 @@ export interface ResolvedRelaySettings {
   logger: Logger;
 }
 
+/** Pool connections the relay needs besides its lanes: leases, metrics, notify, retention cleanup, one spare. */
+const POOL_CONNECTIONS_BESIDE_LANES = 5;
+
 export function resolveRelaySettings(options: RelayOptions): ResolvedRelaySettings {
   const d = DEFAULT_RELAY_OPTIONS;
   const leaseMs = options.leaseMs ?? d.leaseMs;
@@ -141,6 +155,8 @@ export function resolveRelaySettings(options: RelayOptions): ResolvedRelaySettin
       instance: `${schema}.${quoteIdentifier(options.leaseTables?.instance ?? d.instanceTable, 'leaseTables.instance')}`,
     },
     batchSize: options.batchSize ?? d.batchSize,
+    pipelines: options.pipelines ?? d.pipelines,
+    poolSize: 0,
     minIdleMs: options.minIdleMs ?? d.minIdleMs,
     maxIdleMs: options.maxIdleMs ?? d.maxIdleMs,
     retention: options.retention ?? d.retention,
@@ -164,6 +180,7 @@ export function resolveRelaySettings(options: RelayOptions): ResolvedRelaySettin
   };
   for (const name of [
     'batchSize',
+    'pipelines',
     'minIdleMs',
     'maxIdleMs',
     'maxRecordBytes',
@@ -177,6 +194,16 @@ export function resolveRelaySettings(options: RelayOptions): ResolvedRelaySettin
   ] as const) {
     positiveInteger(name, settings[name]);
   }
+  if (settings.pipelines > settings.partitions) {
+    throw new InvalidConfigError(
+      'pipelines',
+      `must be at most partitions (${settings.partitions}): each pipeline works on its own share of the partitions, got ${settings.pipelines}`,
+    );
+  }
+  // One connection per lane (each holds one for its batch's transaction), one for the lease
+  // heartbeat, and the rest for metrics scrapes, nudges and the retention cleanup, so that none
+  // of them ever waits for a lane's batch to end.
+  settings.poolSize = settings.pipelines + POOL_CONNECTIONS_BESIDE_LANES;
   if (settings.maxIdleMs < settings.minIdleMs) {
     throw new InvalidConfigError('maxIdleMs', `must be at least minIdleMs (${settings.minIdleMs})`);
   }

@@ -4,7 +4,7 @@ import {
   notifyRelay,
   PartitionLeases,
   PublishTimeoutError,
-  RelayLoop,
+  RelayLanes,
   RelayNudge,
   RetentionCleaner,
   SqlRelayStore,
@@ -40,7 +40,9 @@ export interface RelayStats {
  * Publishes committed outbox rows to Kafka. Several instances share the work: each leases a
  * share of the virtual partitions (keys hashed), claims READY rows of its partitions in batches,
  * sends each batch in one produce request with acks=all, and acknowledges it in the same
- * database transaction that holds the claim. See docs/relay-ordering.md.
+ * database transaction that holds the claim. Within an instance, `pipelines` lanes do this at
+ * once over disjoint shares of its partitions, their sends taking turns on the one producer.
+ * See docs/relay-ordering.md.
  */
 export class Relay {
   readonly settings: ResolvedRelaySettings;
@@ -49,7 +51,9 @@ export class Relay {
   httpPort: number | undefined;
   private readonly pool: pg.Pool;
   private readonly producers: ProducerHolder;
-  private readonly loop: RelayLoop;
+  private readonly lanes: RelayLanes;
+  /** Per lane: the producer generation its last batch started with (see maybeReplaceProducer). */
+  private readonly laneProducerGeneration: number[];
   private readonly leases: PartitionLeases;
   private readonly metrics: RelayMetrics;
   private readonly listener: NudgeListener | undefined;
@@ -76,7 +80,7 @@ export class Relay {
     const applicationName = `outbox-relay ${settings.instanceId}`.slice(0, 63);
     this.pool = new pg.Pool({
       connectionString: options.databaseUrl,
-      max: 6,
+      max: settings.poolSize,
       application_name: applicationName,
       // A relay paused inside a batch transaction (GC, SIGSTOP, a VM freeze) loses its row locks
       // within a lease period, so the partition's next owner is not blocked behind it for long.
@@ -109,6 +113,9 @@ export class Relay {
         await this.producers.replace(reason);
         this.events.emit('relay:producer:recreated', { reason });
       },
+      onAcknowledged: (messages, brokerAckAt) => {
+        if (this.events.has('relay:batch:acked')) this.events.emit('relay:batch:acked', { ids: messages.map((m) => m.id), brokerAckAt });
+      },
     });
     const runner = pgTransactionRunner(this.pool);
     const store = new SqlRelayStore({
@@ -131,7 +138,7 @@ export class Relay {
       onChange: (change) => {
         this.events.emit('relay:leases:changed', { ...change, liveInstances: this.leases.liveInstances });
         // Newly acquired partitions may hold a backlog: look at once.
-        if (change.acquired.length > 0) this.loop.nudge();
+        if (change.acquired.length > 0) this.lanes.nudge();
       },
     });
     this.metrics = new RelayMetrics(this.events, executor, tables.outbox);
@@ -170,21 +177,25 @@ export class Relay {
       });
     }
 
-    this.loop = new RelayLoop({
+    this.laneProducerGeneration = new Array<number>(settings.pipelines).fill(0);
+    this.lanes = new RelayLanes({
+      lanes: settings.pipelines,
       batchSize: settings.batchSize,
       minIdleMs: settings.minIdleMs,
       maxIdleMs: settings.maxIdleMs,
       backoff: settings.backoff,
       logger,
-      onError: (error, consecutiveFailures) => {
+      onError: (error, consecutiveFailures, lane) => {
         this.stats_.failures += 1;
-        this.events.emit('relay:error', { error, consecutiveFailures });
-        this.maybeReplaceProducer(error, consecutiveFailures);
+        this.events.emit('relay:error', { error, consecutiveFailures, lane });
+        this.maybeReplaceProducer(error, consecutiveFailures, this.laneProducerGeneration[lane]!);
       },
-      step: async () => {
-        const lease = await this.leases.beginBatch();
+      step: async (lane) => {
+        const lease = await this.leases.beginBatch({ lane, lanes: settings.pipelines });
         if (!lease) return 0;
         try {
+          // Recorded first, so a failure to connect also counts against the current producer.
+          this.laneProducerGeneration[lane] = this.producers.generation;
           await this.producers.ensureConnected();
           const startedAt = performance.now();
           const result = await store.processBatch(settings.batchSize, lease, (batch, publishOptions) =>
@@ -209,7 +220,7 @@ export class Relay {
           // Rows held behind a dead message stay READY but are no longer claimable: do not spin on them.
           return result.claimed - result.held;
         } finally {
-          this.leases.endBatch();
+          this.leases.endBatch(lease);
         }
       },
     });
@@ -242,7 +253,7 @@ export class Relay {
     await this.leases.start();
     await this.listener?.start();
     if (this.ops) this.httpPort = await this.ops.start();
-    this.loop.start();
+    this.lanes.start();
     this.halfChecks?.start();
     if (this.cleaner) {
       this.cleanupTimer = setInterval(() => this.runCleanup(), this.settings.cleanupIntervalMs);
@@ -255,6 +266,7 @@ export class Relay {
     logger.info('relay started', {
       instanceId: this.settings.instanceId,
       batchSize: this.settings.batchSize,
+      pipelines: this.settings.pipelines,
       partitions: this.settings.partitions,
       leased: this.leases.heldPartitions.length,
       ...(this.httpPort === undefined ? {} : { httpPort: this.httpPort }),
@@ -299,7 +311,7 @@ export class Relay {
     this.state = 'stopping';
     if (this.cleanupTimer) clearInterval(this.cleanupTimer);
     await this.cleanupRunning;
-    await this.loop.stop();
+    await this.lanes.stop();
     await this.halfChecks?.stop();
     await this.leases.stop().catch((error) => logger.warn('releasing leases failed (they expire on their own)', { error }));
     await this.notify(RelayNudge.leases);
@@ -313,7 +325,7 @@ export class Relay {
 
   private wake(payload: string): void {
     this.events.emit('relay:nudged', { payload });
-    this.loop.nudge();
+    this.lanes.nudge();
   }
 
   private async notify(payload: string): Promise<void> {
@@ -333,16 +345,22 @@ export class Relay {
       });
   }
 
-  private maybeReplaceProducer(error: unknown, consecutiveFailures: number): void {
+  /**
+   * `generation`: the producer generation the failed batch started with. When another lane has
+   * replaced that producer meanwhile, this failure belongs to the old one and replaces nothing.
+   */
+  private maybeReplaceProducer(error: unknown, consecutiveFailures: number, generation: number): void {
     const kafkaFailure = isKafkaError(error) || error instanceof PublishTimeoutError;
     if (!kafkaFailure || this.state !== 'running') return;
     const broken = needsNewProducer(error);
     if (!broken && consecutiveFailures % this.settings.recreateProducerAfterFailures !== 0) return;
     const reason = broken ? describeError(error) : `${consecutiveFailures} consecutive failed batches`;
-    // Between batches: the loop awaits onError's effects only through the backoff that follows,
-    // and the next batch calls ensureConnected() on whichever producer is current.
-    this.producers.replace(reason).then(
-      () => this.events.emit('relay:producer:recreated', { reason }),
+    // Between batches of this lane: the loop awaits onError's effects only through the backoff
+    // that follows, and the next batch calls ensureConnected() on whichever producer is current.
+    this.producers.replace(reason, generation).then(
+      (replaced) => {
+        if (replaced) this.events.emit('relay:producer:recreated', { reason });
+      },
       (replaceError: unknown) => this.settings.logger.warn('new Kafka producer could not connect yet', { error: replaceError }),
     );
   }

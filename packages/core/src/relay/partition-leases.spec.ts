@@ -77,17 +77,61 @@ describe('PartitionLeases', () => {
     // A batch is in flight: the release waits for it.
     await a.heartbeat();
     expect([...db.owner.values()].filter((v) => v.owner === 'a')).toHaveLength(8);
-    a.endBatch();
+    a.endBatch(batch!);
     const next = await a.beginBatch();
     expect(next?.fence.partitions).toEqual([0, 1, 2, 3]);
     expect([...db.owner.values()].filter((v) => v.owner === 'a')).toHaveLength(4);
-    a.endBatch();
+    a.endBatch(next!);
 
     const b = leases(db, 'b');
     await b.start();
     expect(b.heldPartitions).toEqual([4, 5, 6, 7]);
     await a.stop();
     await b.stop();
+  });
+
+  it('gives each lane the partitions of its share only, never one partition to two batches in flight', async () => {
+    const db = fakeLeaseDb(8, () => 1);
+    const a = leases(db, 'a');
+    await a.start();
+    const lane0 = await a.beginBatch({ lane: 0, lanes: 3 });
+    const lane1 = await a.beginBatch({ lane: 1, lanes: 3 });
+    const lane2 = await a.beginBatch({ lane: 2, lanes: 3 });
+    expect(lane0?.fence.partitions).toEqual([0, 3, 6]);
+    expect(lane1?.fence.partitions).toEqual([1, 4, 7]);
+    expect(lane2?.fence.partitions).toEqual([2, 5]);
+    expect(lane1?.fence.tokens).toEqual(['1', '1', '1']);
+    // A second batch of a lane whose batch is still in flight gets nothing (no partition is in
+    // two fences at once); once the first ended, the same share again.
+    expect(await a.beginBatch({ lane: 1, lanes: 3 })).toBeUndefined();
+    a.endBatch(lane1!);
+    expect((await a.beginBatch({ lane: 1, lanes: 3 }))?.fence.partitions).toEqual([1, 4, 7]);
+    await a.stop();
+  });
+
+  it('releases the extras no batch has in flight at once, and the others when their lane ends its batch', async () => {
+    let live = 1;
+    const db = fakeLeaseDb(8, () => live);
+    const a = leases(db, 'a');
+    await a.start();
+    const lane0 = await a.beginBatch({ lane: 0, lanes: 2 }); // 0, 2, 4, 6 in flight
+    live = 2; // fair share 4: partitions 4..7 are to be given up
+    await a.heartbeat();
+    const owned = () => [...db.owner.entries()].filter(([, v]) => v.owner === 'a').map(([p]) => p);
+    // 5 and 7 (lane 1, idle) went at once; 4 and 6 wait for lane 0's batch.
+    expect(owned()).toEqual([0, 1, 2, 3, 4, 6]);
+    // Lane 1 starts a batch meanwhile: it gets its remaining partitions only.
+    const lane1 = await a.beginBatch({ lane: 1, lanes: 2 });
+    expect(lane1?.fence.partitions).toEqual([1, 3]);
+    expect(owned()).toEqual([0, 1, 2, 3, 4, 6]);
+    a.endBatch(lane0!);
+    // The next batch of any lane gives up what is no longer in flight; lane 0 keeps 0 and 2.
+    const again = await a.beginBatch({ lane: 0, lanes: 2 });
+    expect(again?.fence.partitions).toEqual([0, 2]);
+    expect(owned()).toEqual([0, 1, 2, 3]);
+    a.endBatch(again!);
+    a.endBatch(lane1!);
+    await a.stop();
   });
 
   it('notices a lease taken by another instance and stops using it', async () => {

@@ -8,6 +8,7 @@ import { countLeasePartitions, ensureLeasePartitions } from '../sql/lease-partit
 import { releaseAllLeases, releaseLeases } from '../sql/lease-release.js';
 import { renewLeases, type LeaseRow } from '../sql/lease-renew.js';
 import { fairShare, leaseValidUntil, planLeases } from './lease-math.js';
+import { laneOf } from './relay-lanes.js';
 
 export interface PartitionLeasesOptions {
   /** Runs single statements outside any batch transaction (a pool). */
@@ -42,6 +43,14 @@ export interface BatchLease {
   validUntil: number;
 }
 
+/** Which share of the held partitions a batch may use: lane `lane` of `lanes` (see relay-lanes.ts). */
+export interface BatchLane {
+  lane: number;
+  lanes: number;
+}
+
+const SINGLE_LANE: BatchLane = Object.freeze({ lane: 0, lanes: 1 });
+
 interface HeldLease extends LeaseRow {
   validUntil: number;
 }
@@ -49,14 +58,19 @@ interface HeldLease extends LeaseRow {
 /**
  * This instance's share of the virtual partitions. A heartbeat (every `heartbeatMs`) records the
  * instance as alive, renews its leases, and moves it toward its fair share: acquiring free or
- * expired partitions, or giving up extras so a newcomer gets some. Giving up waits until no
- * batch is in flight, so a released partition never has a batch of ours still running on it.
- * All lease statements run one at a time (they share one promise chain).
+ * expired partitions, or giving up extras so a newcomer gets some. Giving up a partition waits
+ * until no batch of ours is in flight on it, so a released partition never has a batch of ours
+ * still running on it.
+ *
+ * Several batches may be in flight at once (one per lane of the relay): each one's fence holds
+ * only the partitions of its lane, and no partition is ever in two in-flight fences. All lease
+ * statements run one at a time (they share one promise chain).
  */
 export class PartitionLeases {
   private readonly held = new Map<number, HeldLease>();
   private pendingRelease: number[] = [];
-  private batchInFlight = false;
+  /** Partitions in the fence of a batch that has begun and not yet ended. */
+  private readonly inFlight = new Set<number>();
   private chain: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
@@ -108,16 +122,25 @@ export class PartitionLeases {
   }
 
   /**
-   * Called by the relay before claiming: gives up partitions a heartbeat decided to release,
-   * then returns the fence of the leases still valid, or undefined when none is.
+   * Called by a lane before claiming: gives up partitions a heartbeat decided to release (those no
+   * batch has in flight), then returns the fence of the lane's leases that are still valid and in
+   * no other batch, or undefined when there is none. Every fence returned must be handed back to
+   * `endBatch` when the batch's transaction has ended.
    */
-  beginBatch(): Promise<BatchLease | undefined> {
+  beginBatch(lane: BatchLane = SINGLE_LANE): Promise<BatchLease | undefined> {
     return this.exclusive(async () => {
       if (this.pendingRelease.length > 0) await this.release(this.pendingRelease);
       const now = this.now();
-      const valid = [...this.held.values()].filter((h) => h.validUntil > now);
+      const pending = new Set(this.pendingRelease);
+      const valid = [...this.held.values()].filter(
+        (h) =>
+          h.validUntil > now &&
+          laneOf(h.partition, lane.lanes) === lane.lane &&
+          !this.inFlight.has(h.partition) &&
+          !pending.has(h.partition),
+      );
       if (valid.length === 0) return undefined;
-      this.batchInFlight = true;
+      for (const h of valid) this.inFlight.add(h.partition);
       return {
         fence: {
           leaseTable: this.options.leaseTable,
@@ -131,8 +154,9 @@ export class PartitionLeases {
     });
   }
 
-  endBatch(): void {
-    this.batchInFlight = false;
+  /** The batch that ran under `lease` has ended (committed or rolled back). */
+  endBatch(lease: BatchLease): void {
+    for (const partition of lease.fence.partitions) this.inFlight.delete(partition);
   }
 
   /** One heartbeat: membership, renewal, rebalancing. */
@@ -168,7 +192,7 @@ export class PartitionLeases {
       }
       let released: number[] = [];
       this.pendingRelease = plan.release;
-      if (plan.release.length > 0 && !this.batchInFlight) released = await this.release(plan.release, false);
+      if (plan.release.length > 0) released = await this.release(plan.release, false);
       this.lastOkAt = this.now();
       if (lost.length > 0) logger.warn('relay leases lost to another instance', { partitions: lost });
       if (acquired.length > 0 || lost.length > 0 || released.length > 0) {
@@ -195,9 +219,17 @@ export class PartitionLeases {
     });
   }
 
+  /**
+   * Gives up those of `partitions` no batch has in flight; the others stay pending until their
+   * batch ends (the next beginBatch releases them).
+   */
   private async release(partitions: readonly number[], report = true): Promise<number[]> {
-    const leases = partitions.map((p) => this.held.get(p)).filter((h): h is HeldLease => h !== undefined);
-    this.pendingRelease = [];
+    const busy = partitions.filter((p) => this.inFlight.has(p) && this.held.has(p));
+    const leases = partitions
+      .filter((p) => !this.inFlight.has(p))
+      .map((p) => this.held.get(p))
+      .filter((h): h is HeldLease => h !== undefined);
+    this.pendingRelease = busy;
     if (leases.length === 0) return [];
     for (const h of leases) this.held.delete(h.partition);
     const rows = await this.options.executor.query<{ partition: number }>(

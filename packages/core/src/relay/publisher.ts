@@ -16,6 +16,12 @@ export interface PublishOptions {
    * that key in this batch (report them `held`). With `pass`, later messages go on.
    */
   holdKeysAfterPoison: boolean;
+  /**
+   * Aborted when the relay gave up on the batch (its publish deadline passed and its transaction
+   * rolled back). A publisher should then send none of the batch's requests it has not sent yet:
+   * they would only be duplicates of what the next claim publishes again.
+   */
+  signal?: AbortSignal;
 }
 
 /**

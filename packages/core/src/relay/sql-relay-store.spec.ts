@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LeaseLostError, PublishTimeoutError } from '../errors.js';
+import { InvalidConfigError, LeaseLostError, PublishTimeoutError } from '../errors.js';
 import type { SqlExecutor, SqlStatement } from '../ports.js';
+import type { SqlTransactionOptions } from './sql-transaction-runner.js';
 import type { ClaimedRow } from '../sql/claim-ready-batch.js';
 import type { BatchLease } from './partition-leases.js';
 import { SqlRelayStore } from './sql-relay-store.js';
@@ -16,6 +17,7 @@ function row(id: string, key: string | null): ClaimedRow {
 function fakeRunner(rows: ClaimedRow[], acked: (statement: SqlStatement, n: number) => number = (_s, n) => n) {
   const log: SqlStatement[] = [];
   let outcome: 'commit' | 'rollback' | undefined;
+  let options: SqlTransactionOptions | undefined;
   const executor: SqlExecutor = {
     async query<R>(statement: SqlStatement) {
       log.push(statement);
@@ -29,8 +31,10 @@ function fakeRunner(rows: ClaimedRow[], acked: (statement: SqlStatement, n: numb
   return {
     log,
     outcome: () => outcome,
+    options: () => options,
     runner: {
-      async transaction<T>(work: (e: SqlExecutor) => Promise<T>): Promise<T> {
+      async transaction<T>(work: (e: SqlExecutor) => Promise<T>, transactionOptions?: SqlTransactionOptions): Promise<T> {
+        options = transactionOptions;
         try {
           const result = await work(executor);
           outcome = 'commit';
@@ -69,8 +73,26 @@ describe('SqlRelayStore', () => {
     expect(acks).toHaveLength(2);
     expect(acks[0]!.text).toContain("SET status = 'PUBLISHED'");
     expect(acks[1]!.text).toContain("SET status = 'DEAD'");
-    expect(fake.log[0]!.text).toContain('lock_timeout');
     expect(fake.outcome()).toBe('commit');
+  });
+
+  it('hands the runner its transaction-local settings (applied with BEGIN) and claims in the first statement', async () => {
+    const fake = fakeRunner([row('a', 'k')]);
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', lockTimeoutMs: 3_000, now: () => 0 });
+    await store.processBatch(10, lease(60_000), async () => [{ id: 'a', ok: true }]);
+    expect(fake.options()?.settings).toEqual({
+      lock_timeout: '3000ms',
+      jit: 'off',
+      enable_bitmapscan: 'off',
+      synchronous_commit: 'off',
+    });
+    expect(fake.log[0]!.text).toContain('FOR UPDATE OF o');
+    expect(fake.log).toHaveLength(2);
+  });
+
+  it('refuses a lock timeout that is not a positive integer (it becomes a literal setting)', () => {
+    const fake = fakeRunner([]);
+    expect(() => new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', lockTimeoutMs: 1.5 })).toThrow(InvalidConfigError);
   });
 
   it('rolls the batch back when the acknowledgement finds a lease lost', async () => {
@@ -95,16 +117,20 @@ describe('SqlRelayStore', () => {
     expect(fake.outcome()).toBe('rollback');
   });
 
-  it('cuts publishing off at the time left on the leases', async () => {
+  it('cuts publishing off at the time left on the leases, and tells the publisher to send nothing more', async () => {
     const fake = fakeRunner([row('a', 'k')]);
     const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', now: () => 0, safetyMarginMs: 0, deadKeyPolicy: 'pass' });
+    let signal: AbortSignal | undefined;
     await expect(
       store.processBatch(10, lease(30), (_batch, options) => {
         expect(options.holdKeysAfterPoison).toBe(false);
+        signal = options.signal;
         return new Promise(() => undefined);
       }),
     ).rejects.toBeInstanceOf(PublishTimeoutError);
     expect(fake.outcome()).toBe('rollback');
+    expect(signal?.aborted).toBe(true);
+    expect(signal?.reason).toBeInstanceOf(PublishTimeoutError);
   });
 
   it('uses DELETE to acknowledge with retention "delete"', async () => {

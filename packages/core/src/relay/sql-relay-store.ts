@@ -1,4 +1,4 @@
-import { LeaseLostError, PublishTimeoutError } from '../errors.js';
+import { InvalidConfigError, LeaseLostError, PublishTimeoutError } from '../errors.js';
 import type { StoredMessage } from '../message.js';
 import { claimReadyBatch, type ClaimedRow } from '../sql/claim-ready-batch.js';
 import { markDead } from '../sql/mark-dead.js';
@@ -66,6 +66,24 @@ export class SqlRelayStore {
   private readonly lockTimeoutMs: number;
   private readonly safetyMarginMs: number;
   private readonly now: () => number;
+  /**
+   * Transaction-local settings of every batch, applied by the runner with `BEGIN` (one round trip
+   * where the runner allows it):
+   * - `lock_timeout`: how long the claim waits for rows a previous owner still locks;
+   * - `jit = off`: during a backlog the claim's estimated cost crosses PostgreSQL's JIT
+   *   thresholds and every claim paid ~15 ms of compilation (bench/README.md, finding 1);
+   * - `enable_bitmapscan = off`: without fresh statistics the planner bitmap-scanned every
+   *   published row since the last vacuum; the (status, seq) index in seq order is what a claim wants;
+   * - `synchronous_commit = off`: the batch's COMMIT returns without waiting for its WAL flush
+   *   (PostgreSQL flushes it within `wal_writer_delay`, 200 ms by default, later at worst 3× that).
+   *   What a crash of PostgreSQL can lose in that window is only the *acknowledgement* of batches
+   *   that Kafka already holds: their rows are READY again after recovery and are published a
+   *   second time. That is a duplicate, never a loss nor a reorder of first deliveries (the rows
+   *   come back in seq order), which at-least-once delivery and consumers that dedupe on the
+   *   message id already absorb (docs/relay-ordering.md, "Failures"). The application's own
+   *   transactions, which create the messages, keep the server's setting.
+   */
+  private readonly batchSettings: Readonly<Record<string, string>>;
 
   constructor(private readonly options: SqlRelayStoreOptions) {
     this.retention = options.retention ?? 'keep';
@@ -73,6 +91,15 @@ export class SqlRelayStore {
     this.lockTimeoutMs = options.lockTimeoutMs ?? 5_000;
     this.safetyMarginMs = options.safetyMarginMs ?? 1_000;
     this.now = options.now ?? (() => performance.now());
+    if (!Number.isInteger(this.lockTimeoutMs) || this.lockTimeoutMs <= 0) {
+      throw new InvalidConfigError('lockTimeoutMs', `must be a positive integer, got ${String(this.lockTimeoutMs)}`);
+    }
+    this.batchSettings = Object.freeze({
+      lock_timeout: `${this.lockTimeoutMs}ms`,
+      jit: 'off',
+      enable_bitmapscan: 'off',
+      synchronous_commit: 'off',
+    });
   }
 
   async processBatch(limit: number, lease: BatchLease, publish: PublishFunction): Promise<BatchResult> {
@@ -80,45 +107,42 @@ export class SqlRelayStore {
     const fence = lease.fence;
     const hold = this.deadKeyPolicy === 'hold';
     try {
-      return await this.options.runner.transaction(async (executor) => {
-        // Transaction-local settings, in the one round trip the lock timeout needed anyway:
-        // - jit off: during a backlog the claim's estimated cost crosses PostgreSQL's JIT
-        //   thresholds and every claim paid ~15 ms of compilation (bench/README.md, finding 1);
-        // - no bitmap scans: without fresh statistics the planner bitmap-scanned every published
-        //   row since the last vacuum; the (status, seq) index in seq order is what a claim wants.
-        await executor.query({
-          text:
-            `SELECT set_config('lock_timeout', $1, true), set_config('jit', 'off', true), ` +
-            `set_config('enable_bitmapscan', 'off', true)`,
-          values: [`${this.lockTimeoutMs}ms`],
-        });
-        const rows = await executor.query<ClaimedRow>(claimReadyBatch(table, { limit, fence, holdKeysAfterDead: hold }));
-        if (rows.length === 0) return EMPTY;
-        const budget = publishBudget(lease.validUntil, this.now(), this.safetyMarginMs);
-        if (budget <= 0) throw new NoTimeLeft();
-        const outcomes = await withTimeout(publish(rows.map(toStoredMessage), { holdKeysAfterPoison: hold }), budget);
+      return await this.options.runner.transaction(
+        async (executor) => {
+          const rows = await executor.query<ClaimedRow>(claimReadyBatch(table, { limit, fence, holdKeysAfterDead: hold }));
+          if (rows.length === 0) return EMPTY;
+          const budget = publishBudget(lease.validUntil, this.now(), this.safetyMarginMs);
+          if (budget <= 0) throw new NoTimeLeft();
+          const abandon = new AbortController();
+          const outcomes = await withTimeout(
+            publish(rows.map(toStoredMessage), { holdKeysAfterPoison: hold, signal: abandon.signal }),
+            budget,
+            abandon,
+          );
 
-        const publishedIds: string[] = [];
-        const dead: Array<{ id: string; error: string }> = [];
-        let held = 0;
-        for (const outcome of outcomes) {
-          if (outcome.ok) publishedIds.push(outcome.id);
-          else if (outcome.permanent) dead.push({ id: outcome.id, error: outcome.error });
-          else held += 1;
-        }
-        if (publishedIds.length > 0) {
-          const ack = this.retention === 'delete' ? deletePublished : markPublished;
-          const acknowledged = await executor.execute(ack(table, publishedIds, fence));
-          if (acknowledged !== publishedIds.length) {
-            throw new LeaseLostError(`acknowledged ${acknowledged} of ${publishedIds.length} published messages; rolling the batch back`);
+          const publishedIds: string[] = [];
+          const dead: Array<{ id: string; error: string }> = [];
+          let held = 0;
+          for (const outcome of outcomes) {
+            if (outcome.ok) publishedIds.push(outcome.id);
+            else if (outcome.permanent) dead.push({ id: outcome.id, error: outcome.error });
+            else held += 1;
           }
-        }
-        if (dead.length > 0) {
-          const parked = await executor.execute(markDead(table, dead, fence));
-          if (parked !== dead.length) throw new LeaseLostError(`parked ${parked} of ${dead.length} dead messages; rolling the batch back`);
-        }
-        return { claimed: rows.length, published: publishedIds.length, dead, held };
-      });
+          if (publishedIds.length > 0) {
+            const ack = this.retention === 'delete' ? deletePublished : markPublished;
+            const acknowledged = await executor.execute(ack(table, publishedIds, fence));
+            if (acknowledged !== publishedIds.length) {
+              throw new LeaseLostError(`acknowledged ${acknowledged} of ${publishedIds.length} published messages; rolling the batch back`);
+            }
+          }
+          if (dead.length > 0) {
+            const parked = await executor.execute(markDead(table, dead, fence));
+            if (parked !== dead.length) throw new LeaseLostError(`parked ${parked} of ${dead.length} dead messages; rolling the batch back`);
+          }
+          return { claimed: rows.length, published: publishedIds.length, dead, held };
+        },
+        { settings: this.batchSettings },
+      );
     } catch (error) {
       if (error instanceof NoTimeLeft) return EMPTY;
       throw error;
@@ -126,10 +150,15 @@ export class SqlRelayStore {
   }
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+/** Rejects after `ms` and aborts `abandon`, so the publisher sends nothing more of the batch. */
+function withTimeout<T>(work: Promise<T>, ms: number, abandon: AbortController): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PublishTimeoutError(ms)), ms);
+    timer = setTimeout(() => {
+      const error = new PublishTimeoutError(ms);
+      abandon.abort(error);
+      reject(error);
+    }, ms);
   });
   // A publish cut off by the timeout may still settle later; nobody awaits it any more.
   work.catch(() => undefined);

@@ -48,4 +48,17 @@ describe('relay env (production settings)', () => {
     expect(() => resolveRelaySettings({ channel: 'x"; DROP' })).toThrow(/channel/);
     expect(() => relayOptionsFromEnv({ ...base, OUTBOX_LEASE_MS: 'soon' })).toThrow(/OUTBOX_LEASE_MS/);
   });
+
+  it('pipelines: OUTBOX_PIPELINES, default 2, a pool connection per lane; bad values get a typed error', () => {
+    expect(resolveRelaySettings(relayOptionsFromEnv(base))).toMatchObject({ pipelines: 2, poolSize: 7 });
+    expect(resolveRelaySettings(relayOptionsFromEnv({ ...base, OUTBOX_PIPELINES: '3' }))).toMatchObject({ pipelines: 3, poolSize: 8 });
+    expect(() => relayOptionsFromEnv({ ...base, OUTBOX_PIPELINES: 'two' })).toThrow(InvalidConfigError);
+    for (const pipelines of [0, -1, 1.5, Number.NaN]) {
+      expect(() => resolveRelaySettings({ pipelines })).toThrow(InvalidConfigError);
+      expect(() => resolveRelaySettings({ pipelines })).toThrow(/pipelines/);
+    }
+    // Each pipeline needs partitions of its own.
+    expect(() => resolveRelaySettings({ pipelines: 9, partitions: 8 })).toThrow(/pipelines.*at most partitions \(8\)/);
+    expect(resolveRelaySettings({ pipelines: 8, partitions: 8 }).pipelines).toBe(8);
+  });
 });

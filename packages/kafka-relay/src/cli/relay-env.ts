@@ -12,6 +12,7 @@ import { halfMessagesFromEnv } from './half-env.js';
  *   OUTBOX_SCHEMA           database schema (default public)
  *   OUTBOX_TABLE            outbox table (default outbox_message)
  *   OUTBOX_BATCH_SIZE       rows per batch (default 500)
+ *   OUTBOX_PIPELINES        batch pipelines run at once over disjoint shares of the partitions (default 2)
  *   OUTBOX_MIN_IDLE_MS      first idle poll (default 10)
  *   OUTBOX_MAX_IDLE_MS      slowest idle poll (default 1000)
  *   OUTBOX_RETENTION        keep | delete (default keep)
@@ -52,6 +53,7 @@ export function relayOptionsFromEnv(env: NodeJS.ProcessEnv): RelayOptions {
   };
   if (env.OUTBOX_CLIENT_ID) options.clientId = env.OUTBOX_CLIENT_ID;
   if (env.OUTBOX_BATCH_SIZE) options.batchSize = integer('OUTBOX_BATCH_SIZE', env.OUTBOX_BATCH_SIZE);
+  if (env.OUTBOX_PIPELINES) options.pipelines = integer('OUTBOX_PIPELINES', env.OUTBOX_PIPELINES);
   if (env.OUTBOX_MIN_IDLE_MS) options.minIdleMs = integer('OUTBOX_MIN_IDLE_MS', env.OUTBOX_MIN_IDLE_MS);
   if (env.OUTBOX_MAX_IDLE_MS) options.maxIdleMs = integer('OUTBOX_MAX_IDLE_MS', env.OUTBOX_MAX_IDLE_MS);
   if (env.OUTBOX_RETENTION) options.retention = env.OUTBOX_RETENTION as RelayOptions['retention'];
