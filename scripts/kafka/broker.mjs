@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnOrphanWatchdog } from '../lib/orphan-watchdog.mjs';
 import { LOG4J2, formatStorage, javaBin, jvmArgs, serverProperties } from './config.mjs';
 import { fetchKafka } from './fetch.mjs';
 import { waitReady } from './ready.mjs';
@@ -30,26 +31,6 @@ async function freePorts(count) {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   }
 }
-
-// The broker must not outlive its parent, even if the parent is SIGKILLed and
-// never runs its exit hooks. This detached shell polls the parent pid and then
-// stops java and removes the temp data dir. It exits on its own once java is
-// gone, so a restart simply spawns a new one. `alive` treats zombies as dead:
-// an orphaned java is reparented to PID 1, which may reap it only much later.
-const WATCHDOG = `
-parent=$1 broker=$2 dir=$3
-alive() { s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; case "$s" in *Z*) return 1;; esac; }
-while alive "$parent"; do
-  alive "$broker" || exit 0
-  sleep 1
-done
-kill -TERM "$broker" 2>/dev/null
-i=0
-while alive "$broker" && [ $i -lt 40 ]; do sleep 0.5; i=$((i+1)); done
-kill -KILL "$broker" 2>/dev/null
-[ -n "$dir" ] && rm -rf "$dir"
-exit 0
-`;
 
 // ---- process-wide cleanup so no stray java survives a normal parent exit ----
 const live = new Map(); // handle -> synchronous last-resort killer
@@ -120,9 +101,9 @@ export async function startKafka(options = {}) {
     child.unref();
     proc = { child, exited };
     if (child.pid) {
-      spawn('/bin/sh', ['-c', WATCHDOG, 'outboxkit-kafka-watchdog',
-        String(process.pid), String(child.pid), removeDir ? dataDir : ''],
-      { detached: true, stdio: 'ignore' }).unref();
+      spawnOrphanWatchdog({
+        name: 'outboxkit-kafka-watchdog', serverPid: child.pid, dir: removeDir ? dataDir : '', signal: 'TERM', graceSeconds: 20,
+      });
     }
     try {
       await waitReady({ brokers, exited, logFile, timeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS });

@@ -7,7 +7,7 @@
 // Like scripts/kafka/broker.mjs: stop() always removes the temp dir, an exit hook kills the
 // server if the test forgot stop(), and a detached watchdog does it if the test process is
 // SIGKILLed and runs no hook at all.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+// @ts-expect-error plain ESM helper shared with scripts/kafka/broker.mjs
+import { spawnOrphanWatchdog } from '../../scripts/lib/orphan-watchdog.mjs';
 
 const execFileAsync = promisify(execFile);
 
@@ -66,23 +68,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-// Polls the parent (the test process); once it is gone, crashes the server and removes the dir.
-// Exits by itself when the postmaster is gone, so every start() spawns a fresh one.
-const WATCHDOG = `
-parent=$1 postmaster=$2 dir=$3
-alive() { s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1; case "$s" in *Z*) return 1;; esac; }
-while alive "$parent"; do
-  alive "$postmaster" || exit 0
-  sleep 1
-done
-kill -QUIT "$postmaster" 2>/dev/null
-i=0
-while alive "$postmaster" && [ $i -lt 20 ]; do sleep 0.5; i=$((i+1)); done
-kill -KILL "$postmaster" 2>/dev/null
-rm -rf "$dir"
-exit 0
-`;
-
 const live = new Set<() => void>();
 let hooksInstalled = false;
 function installExitHook(): void {
@@ -130,10 +115,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     if (removed) throw new Error('private PostgreSQL was stopped; start a new one');
     await run('pg_ctl', ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile]);
     postmasterPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    spawn('/bin/sh', ['-c', WATCHDOG, 'outboxkit-pg-watchdog', String(process.pid), String(postmasterPid), baseDir], {
-      detached: true,
-      stdio: 'ignore',
-    }).unref();
+    spawnOrphanWatchdog({ name: 'outboxkit-pg-watchdog', serverPid: postmasterPid, dir: baseDir, signal: 'QUIT', graceSeconds: 10 });
     // pg_ctl -w returns once the server accepts connections; check over TCP, as the test connects.
     const client = new pg.Client({ connectionString: handle.url, connectionTimeoutMillis: 5_000 });
     client.on('error', () => {});
