@@ -55,7 +55,8 @@ function isLocalCluster(url) {
   return isLoopback(url) && port === '5432';
 }
 
-async function withClient(connectionString, fn, { connectTimeoutMs = 5_000 } = {}) {
+/** Runs `fn` with a connected client and always closes it. Shared with the benchmark. */
+export async function withClient(connectionString, fn, { connectTimeoutMs = 5_000 } = {}) {
   const client = new pg.Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs });
   // A server going away mid-session is reported as an 'error' event; without a listener the
   // process would crash instead of the pending query rejecting.

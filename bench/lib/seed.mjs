@@ -1,7 +1,7 @@
 // Test data, written straight with SQL in a few large statements (not through the application
 // path: the drain measures the relay, not the writers).
-import pg from 'pg';
 import ptoPkg from 'pg-transactional-outbox';
+import { withClient } from '../../scripts/postgres.mjs';
 
 const { DatabaseSetup } = ptoPkg;
 
@@ -10,16 +10,8 @@ export const PEER_TABLE = 'outbox';
 export const PEER_FUNCTION = 'next_outbox_messages';
 const CHUNK = 25_000;
 
-export async function withClient(databaseUrl, fn) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+// One connect-run-close helper for the whole repository (scripts/postgres.mjs); re-exported for the bench.
+export { withClient };
 
 /**
  * The JSON payload of message i, exactly `bytes` long as PostgreSQL prints the jsonb back
