@@ -18,7 +18,7 @@ import {
   statusCounts,
   stopRelay,
   waitFor,
-  writeCounted,
+  writeConcurrently,
   type StartedRelay,
 } from './relay-support.js';
 
@@ -50,15 +50,7 @@ describe('relay ordering across instances', () => {
     try {
       for (let i = 0; i < 3; i += 1) relays.push(await startRelay(relayEnv(database.url, { OUTBOX_BATCH_SIZE: '20' })));
       // Six writers, each transaction sending 1–4 messages over random keys (a key may repeat).
-      const committed: string[] = [];
-      const writers = Array.from({ length: 6 }, async (_, w) => {
-        for (let t = 0; t < 45; t += 1) {
-          const count = 1 + ((t * 7 + w) % 4);
-          const picked = Array.from({ length: count }, () => keys[Math.floor(Math.random() * keys.length)]!);
-          committed.push(...(await writeCounted(outbox, topic, picked, `w${w}`)));
-        }
-      });
-      await Promise.all(writers);
+      const committed = await writeConcurrently(outbox, topic, keys, { writers: 6, transactions: 45, size: (t, w) => 1 + ((t * 7 + w) % 4) });
       await waitFor(async () => (await statusCounts(database.url, topic)).READY === undefined, 60_000, 'every message published');
 
       // Each instance did part of the work: the lease table shows all three own partitions.

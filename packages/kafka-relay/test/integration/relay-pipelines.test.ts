@@ -22,6 +22,7 @@ import {
   stopRelay,
   waitFor,
   writeCounted,
+  writeConcurrently,
   type StartedRelay,
 } from './relay-support.js';
 
@@ -103,15 +104,7 @@ describe('relay pipelines', () => {
       for (let i = 0; i < 3; i += 1) {
         relays.push(await startRelay(relayEnv(database.url, { OUTBOX_BATCH_SIZE: '15', OUTBOX_PIPELINES: '3' })));
       }
-      const committed: string[] = [];
-      const writers = Array.from({ length: 6 }, async (_, w) => {
-        for (let t = 0; t < 40; t += 1) {
-          const count = 1 + ((t * 5 + w) % 6);
-          const picked = Array.from({ length: count }, () => keys[Math.floor(Math.random() * keys.length)]!);
-          committed.push(...(await writeCounted(outbox, topic, picked, `w${w}`)));
-        }
-      });
-      await Promise.all(writers);
+      const committed = await writeConcurrently(outbox, topic, keys, { writers: 6, transactions: 40, size: (t, w) => 1 + ((t * 5 + w) % 6) });
       await waitFor(async () => (await statusCounts(database.url, topic)).READY === undefined, 60_000, 'every message published');
 
       const records = await readAll(topic);

@@ -57,7 +57,27 @@ export async function writeCounted(outbox: PrismaOutbox<PrismaClient>, topic: st
   });
 }
 
-
+/**
+ * `writers` concurrent writers, each committing `transactions` transactions of
+ * `size(transaction, writer)` messages over random keys (a key may repeat within one).
+ * Returns the committed message ids.
+ */
+export async function writeConcurrently(
+  outbox: PrismaOutbox<PrismaClient>,
+  topic: string,
+  keys: readonly string[],
+  options: { writers: number; transactions: number; size: (transaction: number, writer: number) => number },
+): Promise<string[]> {
+  const committed: string[] = [];
+  const writers = Array.from({ length: options.writers }, async (_, w) => {
+    for (let t = 0; t < options.transactions; t += 1) {
+      const picked = Array.from({ length: options.size(t, w) }, () => keys[Math.floor(Math.random() * keys.length)]!);
+      committed.push(...(await writeCounted(outbox, topic, picked, `w${w}`)));
+    }
+  });
+  await Promise.all(writers);
+  return committed;
+}
 
 /** Every record the topic holds now (count from the watermarks), from the given brokers. */
 export async function readAll(topic: string, brokers: string[] = kafkaBrokers(), timeoutMs = 60_000): Promise<ReadRecord[]> {
