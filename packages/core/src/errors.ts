@@ -5,6 +5,11 @@
 export type OutboxErrorCode =
   | 'OUTBOX_NO_TRANSACTION'
   | 'OUTBOX_TRANSACTION_CLOSED'
+  | 'OUTBOX_TRANSACTION_CLOSING'
+  | 'OUTBOX_ROLLBACK_ONLY'
+  | 'OUTBOX_NESTED_TRANSACTION'
+  | 'OUTBOX_INVALID_TRANSACTION_OPTIONS'
+  | 'OUTBOX_DECORATOR_MISUSE'
   | 'OUTBOX_NOT_CONFIGURED'
   | 'OUTBOX_INVALID_MESSAGE'
   | 'OUTBOX_SERIALIZATION'
@@ -71,6 +76,103 @@ export class TransactionClosedError extends OutboxError {
     );
     this.name = 'TransactionClosedError';
   }
+}
+
+/**
+ * Work that outlived its transaction's method (an unawaited promise) tried to use the transaction
+ * after its flush had begun: the messages are being written and the commit is under way, so
+ * nothing can join it any more (docs/guarantees.md §4.7).
+ */
+export class TransactionClosingError extends OutboxError {
+  constructor(what = 'send a message') {
+    super(
+      'OUTBOX_TRANSACTION_CLOSING',
+      `Cannot ${what}: its transaction is already committing (the transactional work has returned and ` +
+        `its messages are being written), so this would not be part of it. ` +
+        `Await every call made inside a transactional method before it returns.`,
+    );
+    this.name = 'TransactionClosingError';
+  }
+}
+
+/**
+ * A call that joined the transaction (propagation 'required') failed, the failure was caught, and
+ * the transaction then tried to commit. Committing would keep half of the work, so everything was
+ * rolled back instead (docs/guarantees.md §4.8; Spring's UnexpectedRollbackException).
+ */
+export class RollbackOnlyError extends OutboxError {
+  constructor(failure: unknown) {
+    super(
+      'OUTBOX_ROLLBACK_ONLY',
+      `The transaction was rolled back and nothing was written: a call that joined it failed ` +
+        `(${describeThrown(failure)}) and the failure was caught, so committing would have kept only part of ` +
+        `its work. Let the error propagate, or give the inner call its own boundary: ` +
+        `propagation: 'nested' (a savepoint: only its writes and messages are undone) or ` +
+        `propagation: 'requiresNew' (its own transaction).`,
+      { cause: failure },
+    );
+    this.name = 'RollbackOnlyError';
+  }
+}
+
+/** Why a nested (savepoint) transaction could not run as asked. */
+export type NestedTransactionProblem = 'unsupported' | 'concurrent' | 'unfinished';
+
+/** Propagation 'nested' was misused, or the adapter cannot make savepoints (docs/guarantees.md §4.8). */
+export class NestedTransactionError extends OutboxError {
+  readonly problem: NestedTransactionProblem;
+  constructor(problem: NestedTransactionProblem, what = 'use the transaction') {
+    const detail = {
+      unsupported:
+        `Cannot start a nested transaction: propagation 'nested' needs savepoints and this Outbox's ` +
+        `database adapter offers none. Use propagation 'required' or 'requiresNew', or an adapter with ` +
+        `savepoints (the Prisma adapter has them).`,
+      concurrent:
+        `Cannot ${what}: a nested transaction (propagation 'nested') of this transaction is running ` +
+        `alongside this call, or the nested transaction this call was made in has already ended, and a ` +
+        `rollback to its savepoint would undo this call too. Await each nested call before doing more ` +
+        `work in the transaction around it (no Promise.all over nested calls).`,
+      unfinished:
+        `A nested transaction (propagation 'nested') was still running when the transaction around it ` +
+        `finished, so it was rolled back. Await every nested call inside the transaction that starts it.`,
+    }[problem];
+    super('OUTBOX_NESTED_TRANSACTION', detail);
+    this.name = 'NestedTransactionError';
+    this.problem = problem;
+  }
+}
+
+/** A transaction option (`Transactional`, `transactional`, `outbox.transaction`) is wrong. Nothing ran. */
+export class InvalidTransactionOptionsError extends OutboxError {
+  readonly option: string;
+  constructor(option: string, detail: string) {
+    super('OUTBOX_INVALID_TRANSACTION_OPTIONS', `Invalid transaction option ${option}: ${detail}`);
+    this.name = 'InvalidTransactionOptionsError';
+    this.option = option;
+  }
+}
+
+/** A method decorator was put on something that is not a method. */
+export class DecoratorMisuseError extends OutboxError {
+  constructor(decoratorName: string, target: string) {
+    super(
+      'OUTBOX_DECORATOR_MISUSE',
+      `@${decoratorName}() can only decorate methods, and it was put on ${target}. ` +
+        `Put it on a method of a class (the method whose work it wraps).`,
+    );
+    this.name = 'DecoratorMisuseError';
+  }
+}
+
+/** A short, safe description of any thrown value (a null-prototype object has no toString). */
+export function describeThrown(value: unknown): string {
+  let text: string;
+  try {
+    text = value instanceof Error ? `${String(value.name)}: ${String(value.message)}` : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** A decorator or plain function needed an Outbox and none was registered. */

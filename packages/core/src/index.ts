@@ -3,6 +3,13 @@ export {
   OutboxError,
   NoActiveTransactionError,
   TransactionClosedError,
+  TransactionClosingError,
+  RollbackOnlyError,
+  NestedTransactionError,
+  InvalidTransactionOptionsError,
+  DecoratorMisuseError,
+  describeThrown,
+  type NestedTransactionProblem,
   OutboxNotConfiguredError,
   InvalidMessageError,
   MessageSerializationError,
@@ -27,9 +34,12 @@ export type {
   SqlExecutor,
   IsolationLevel,
   TransactionOptions,
+  TransactionPropagation,
   TransactionHandle,
   TransactionPort,
+  Savepoints,
 } from './ports.js';
+export { TRANSACTION_PROPAGATIONS, ISOLATION_LEVELS, checkTransactionOptions } from './transaction/transaction-options.js';
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
 export { TypedEvents } from './events.js';
 export {

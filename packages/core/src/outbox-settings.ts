@@ -2,6 +2,7 @@ import { InvalidConfigError } from './errors.js';
 import { createConsoleLogger, type Logger } from './logger.js';
 import type { TransactionOptions } from './ports.js';
 import { qualifyTables, type QualifiedTables, type TableNamesOptions } from './sql/identifiers.js';
+import { checkDefaultTransactionOptions } from './transaction/transaction-options.js';
 
 export interface OutboxOptions {
   /** Table and schema names. Defaults: schema `public`, tables `outbox_message`, `inbox_message`, `outbox_tx_marker`. */
@@ -11,8 +12,11 @@ export interface OutboxOptions {
    * just under Kafka's default `max.message.bytes` (1,048,588) to leave room for the record overhead.
    */
   maxMessageBytes?: number;
-  /** Defaults for transactions outboxkit opens (timeout, isolation level). Default: the adapter's. */
-  transaction?: TransactionOptions;
+  /**
+   * Defaults for transactions outboxkit opens (timeoutMs, maxWaitMs, isolationLevel). Default: the
+   * adapter's. Propagation is not one of them: it is chosen per call.
+   */
+  transaction?: Omit<TransactionOptions, 'propagation'>;
   /** Where outboxkit logs. Default: JSON lines on stderr, warnings and errors only. */
   logger?: Logger;
   /**
@@ -43,7 +47,7 @@ export function resolveOutboxSettings(options: OutboxOptions = {}): ResolvedOutb
   return {
     tables: qualifyTables(options.tables),
     maxMessageBytes,
-    transaction: { ...options.transaction },
+    transaction: checkDefaultTransactionOptions(options.transaction),
     logger: options.logger ?? createConsoleLogger('warn', { component: 'outboxkit' }),
     registerAsDefault: options.registerAsDefault ?? DEFAULT_OUTBOX_OPTIONS.registerAsDefault,
   };

@@ -1,12 +1,14 @@
-import { NoActiveTransactionError, OutboxError } from './errors.js';
+import { describeThrown, InvalidTransactionOptionsError, NoActiveTransactionError, OutboxError } from './errors.js';
 import { TypedEvents } from './events.js';
-import type { OutboxMessageInput } from './message.js';
+import type { OutboxMessageInput, PreparedMessage } from './message.js';
 import { MessageStatus } from './message-states.js';
 import { resolveOutboxSettings, type OutboxOptions, type ResolvedOutboxSettings } from './outbox-settings.js';
 import type { TransactionOptions, TransactionPort } from './ports.js';
 import { prepareMessage } from './prepare-message.js';
 import { insertMessages } from './sql/insert-messages.js';
-import { currentScope, runInScope } from './transaction/ambient-transaction.js';
+import { currentScope, runInScope, runOutsideScope } from './transaction/ambient-transaction.js';
+import { runJoined, runNested } from './transaction/propagation.js';
+import { checkTransactionOptions, type OpenTransactionOptions } from './transaction/transaction-options.js';
 import { TransactionScope } from './transaction/transaction-scope.js';
 import { setDefaultOutbox } from './default-outbox.js';
 import type { HalfMessageEvents } from './half/half-events.js';
@@ -44,40 +46,59 @@ export class Outbox<TClient = unknown> {
 
   /**
    * Runs `work` in a transaction: its database calls (through the adapter's client) and the
-   * messages it sends commit together or not at all. Called inside an open transaction, it joins
-   * that transaction instead of opening a second one.
+   * messages it sends commit together or not at all. Called inside an open transaction it joins
+   * it by default; `options.propagation` says otherwise (see TransactionPropagation and
+   * docs/guarantees.md §4.8).
    */
   async transaction<T>(work: () => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    if (typeof work !== 'function') {
+      throw new InvalidTransactionOptionsError('work', `must be a function returning a promise, got ${typeof work}. Pass outbox.transaction(async () => { ... }).`);
+    }
+    const { propagation, open } = checkTransactionOptions(options);
+    if (propagation === 'requiresNew') return runOutsideScope(() => this.openTransaction(work, open));
+    // A scope that is committing or has ended cannot be joined: the call gets a transaction of its own.
     const existing = currentScope();
-    if (existing?.isOpen) return work();
+    if (existing?.isOpen) return propagation === 'nested' ? runNested(existing, work) : runJoined(existing, work);
+    return this.openTransaction(work, open);
+  }
 
+  private async openTransaction<T>(work: () => Promise<T>, options: OpenTransactionOptions): Promise<T> {
     let scope: TransactionScope<TClient> | undefined;
-    let hooks: Array<() => void | Promise<void>> = [];
-    let messageIds: string[] = [];
-    let topics: string[] = [];
+    let flushed: PreparedMessage[] = [];
     try {
       const result = await this.port.runInTransaction(
         async (handle) => {
-          scope = new TransactionScope(handle, this);
-          const value = await runInScope(scope as TransactionScope, work);
-          const pending = scope.takePending();
-          if (pending.length > 0) {
-            await handle.executor.execute(insertMessages(this.settings.tables.outbox, pending, MessageStatus.READY));
-            messageIds = pending.map((m) => m.id);
-            topics = [...new Set(pending.map((m) => m.topic))];
+          const opened = new TransactionScope(handle, this);
+          scope = opened;
+          let value: T;
+          try {
+            value = await runInScope(opened as TransactionScope, work);
+          } finally {
+            // docs/guarantees.md §4.7: sealed before the messages are taken, so a send from
+            // leftover async work throws instead of landing in a buffer already written.
+            opened.seal();
           }
-          hooks = scope.close();
+          opened.assertCommittable();
+          flushed = opened.takePending();
+          if (flushed.length > 0) {
+            await handle.executor.execute(insertMessages(this.settings.tables.outbox, flushed, MessageStatus.READY));
+          }
           return value;
         },
         { ...this.settings.transaction, ...options },
       );
-      if (messageIds.length > 0) this.events.emit('transaction:committed', { messageIds, topics });
+      const hooks = scope?.close() ?? [];
+      if (flushed.length > 0) {
+        this.events.emit('transaction:committed', {
+          messageIds: flushed.map((m) => m.id),
+          topics: [...new Set(flushed.map((m) => m.topic))],
+        });
+      }
       if (hooks.length > 0) await runHooks(hooks, this.settings.logger);
       return result;
     } catch (error) {
-      const discarded = scope ? scope.takePending().length : 0;
-      scope?.close();
-      this.events.emit('transaction:rolled-back', { error, discardedMessages: discarded + messageIds.length });
+      const discarded = (scope?.discard() ?? 0) + flushed.length;
+      this.events.emit('transaction:rolled-back', { error, discardedMessages: discarded });
       throw error;
     }
   }
@@ -111,6 +132,9 @@ export class Outbox<TClient = unknown> {
   afterCommit(hook: () => void | Promise<void>): void {
     const scope = currentScope();
     if (!scope) throw new NoActiveTransactionError('register an after-commit hook');
+    if (typeof hook !== 'function') {
+      throw new InvalidTransactionOptionsError('afterCommit hook', `must be a function, got ${typeof hook}. Pass outbox.afterCommit(() => { ... }).`);
+    }
     scope.onAfterCommit(hook);
   }
 }
@@ -119,7 +143,7 @@ export class Outbox<TClient = unknown> {
 export function sendInCurrentTransaction(message: OutboxMessageInput): string {
   const scope = currentScope();
   if (!scope) throw new NoActiveTransactionError();
-  scope.assertOpen('send a message');
+  scope.assertOpen('send a message'); // before validating: a late send says so, whatever it carries
   const prepared = prepareMessage(message, { maxMessageBytes: scope.owner.maxMessageBytes });
   scope.enqueue(prepared);
   return prepared.id;
@@ -131,7 +155,7 @@ async function runHooks(hooks: Array<() => void | Promise<void>>, logger: Resolv
       await hook();
     } catch (error) {
       // The transaction has committed; a failing hook must not make the caller think it did not.
-      logger.error('after-commit hook failed', { error: error instanceof OutboxError ? error : String(error) });
+      logger.error('after-commit hook failed', { error: error instanceof OutboxError ? error : describeThrown(error) });
     }
   }
 }

@@ -17,7 +17,8 @@ type Delegates = Record<string, Record<string | symbol, unknown> | undefined>;
  *
  * Everything else goes to the extended client unchanged, so behaviour is the extension's: a
  * call outside any transaction (or in another outbox's transaction) runs as usual, a call from
- * work left over after the transaction ended gets TransactionClosedError, and `$extends`,
+ * work left over after the transaction began committing or ended gets TransactionClosingError /
+ * TransactionClosedError, and `$extends`,
  * `$transaction`, `$queryRaw`… are the extended client's own (clients derived from it keep the
  * routing, through the extension).
  *
@@ -81,7 +82,8 @@ export function ambientRoutingClient<C extends object>(extended: C, owner: objec
         if (typeof method === 'function') return (method as Method).apply(transactionDelegate, args);
       }
       // Not in an open transaction of this outbox: the extended client's call, whose extension
-      // runs it on the base client, or fails it with TransactionClosedError when its scope ended.
+      // runs it on the base client, or fails it with TransactionClosingError / TransactionClosedError
+      // when its scope is committing or has ended.
       return (delegate[operation] as Method).apply(delegate, args);
     };
   }

@@ -1,4 +1,4 @@
-import { currentTransactionScope, TransactionClosedError } from '@outboxkit/core';
+import { currentTransactionScope } from '@outboxkit/core';
 
 /**
  * Why a client extension, and not only an accessor: business code keeps calling
@@ -26,7 +26,8 @@ export function ambientRoutingExtension(owner: object) {
         }): Promise<unknown> {
           const scope = currentTransactionScope();
           if (!scope || scope.owner !== owner) return query(args);
-          if (!scope.isOpen) throw new TransactionClosedError(`run ${model}.${operation}`);
+          // Committing (TransactionClosingError) or ended (TransactionClosedError): never run it outside.
+          if (!scope.isOpen) scope.assertOpen(`run ${model}.${operation}`);
           const client = scope.handle.client as Record<string, Record<string, (args: unknown) => Promise<unknown>>>;
           const delegate = client[delegateName(model)];
           const method = delegate?.[operation];

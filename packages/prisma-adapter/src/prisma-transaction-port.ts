@@ -1,9 +1,10 @@
 import type { TransactionHandle, TransactionOptions, TransactionPort } from '@outboxkit/core';
 import type { PrismaClientLike, PrismaTransactionClient } from './prisma-client-like.js';
+import { prismaSavepoints } from './prisma-savepoints.js';
 import { prismaSqlExecutor } from './prisma-sql-executor.js';
 
 /**
- * Opens Prisma interactive transactions for the core. The transaction is always opened on the
+ * Opens Prisma interactive transactions for the core, with savepoints for propagation 'nested'. The transaction is always opened on the
  * client the application passed in, never on the routing extension built on top of it, so other
  * extensions of the application run once, not twice.
  */
@@ -15,7 +16,7 @@ export class PrismaTransactionPort<C extends PrismaClientLike> implements Transa
     options: TransactionOptions = {},
   ): Promise<T> {
     return this.prisma.$transaction(
-      (tx) => work({ executor: prismaSqlExecutor(tx), client: tx }),
+      (tx) => work({ executor: prismaSqlExecutor(tx), client: tx, savepoints: prismaSavepoints(tx) }),
       {
         ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
         ...(options.maxWaitMs === undefined ? {} : { maxWait: options.maxWaitMs }),

@@ -4,6 +4,8 @@
  * read emitted type metadata.
  */
 
+import { DecoratorMisuseError } from '../errors.js';
+
 type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
 
 /** TC39 method decorator context (declared here so the core needs no lib typings for it). */
@@ -28,12 +30,13 @@ export function createMethodDecorator(decoratorName: string, wrap: (original: An
   return (target: unknown, contextOrKey: unknown, descriptor?: PropertyDescriptor) => {
     if (isStandardContext(contextOrKey)) {
       if (contextOrKey.kind !== 'method' || typeof target !== 'function') {
-        throw new TypeError(`@${decoratorName}() can only decorate methods`);
+        throw new DecoratorMisuseError(decoratorName, `a ${contextOrKey.kind} "${String(contextOrKey.name)}"`);
       }
       return finishWrapper(target as AnyMethod, wrap(target as AnyMethod, String(contextOrKey.name)));
     }
     if (!descriptor || typeof descriptor.value !== 'function') {
-      throw new TypeError(`@${decoratorName}() can only decorate methods`);
+      const what = descriptor?.get || descriptor?.set ? 'an accessor' : contextOrKey === undefined ? 'a class' : 'a property';
+      throw new DecoratorMisuseError(decoratorName, contextOrKey === undefined ? what : `${what} "${String(contextOrKey)}"`);
     }
     const original = descriptor.value as AnyMethod;
     descriptor.value = finishWrapper(original, wrap(original, String(contextOrKey)));
