@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values.schema ? { schema: values.schema } : {}),
     ...(values.migrations ? { migrations: values.migrations } : {}),
     ...(values['schema-name'] ? { schemaName: values['schema-name'] } : {}),
-    ...(values['migration-name'] ? { migrationName: values['migration-name'] } : {}),
+    ...(values['migration-name'] !== undefined ? { migrationName: values['migration-name'] } : {}),
   };
   const relative = (file: string) => path.relative(process.cwd(), file) || '.';
 

@@ -32,7 +32,7 @@ export async function inspectPostgres(
   schema: string | undefined,
   tables: readonly TableDefinition[],
 ): Promise<DatabaseInspection> {
-  const url = new URL(databaseUrl);
+  const url = parseDatabaseUrl(databaseUrl);
   const urlSchema = url.searchParams.get('schema');
   url.searchParams.delete('schema');
   const schemaName = schema ?? (urlSchema || 'public');
@@ -97,6 +97,30 @@ async function connect(connectionString: string): Promise<PgClient> {
   if (!Client) throw new InvalidConfigError('--database-url', 'the installed "pg" package has no Client');
   const client = new Client({ connectionString, connectionTimeoutMillis: 10_000 });
   client.on('error', () => {});
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    // pg's message names only the address; the URL (and its password) stays out of it.
+    const reason = error instanceof Error ? error.message : 'connection failed';
+    throw new InvalidConfigError(
+      '--database-url',
+      `cannot connect to the database to check it (${reason}): is it running and reachable? ` +
+        'pass the right --database-url (or DATABASE_URL), or leave it out to check only the schema and the migrations',
+    );
+  }
   return client;
+}
+
+/** A URL pg can use, or a typed error that never repeats the text (it may hold a password). */
+function parseDatabaseUrl(databaseUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    throw new InvalidConfigError('--database-url', 'is not a URL: use postgresql://user:password@host:5432/database');
+  }
+  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
+    throw new InvalidConfigError('--database-url', `has the scheme "${url.protocol}", expected postgresql:// (only PostgreSQL databases can be checked)`);
+  }
+  return url;
 }

@@ -66,6 +66,7 @@ export interface PrismaInitPlan {
 
 /** Works out what `outboxkit prisma init` would write, without writing anything. */
 export async function planPrismaInit(options: PrismaInitOptions = {}): Promise<PrismaInitPlan> {
+  if (options.migrationName !== undefined) validateMigrationName(options.migrationName);
   const project = await locatePrismaProject(options);
   const { summary } = project;
   if (!summary.datasource) {
@@ -129,7 +130,7 @@ export async function planPrismaInit(options: PrismaInitOptions = {}): Promise<P
   const scripts = await readMigrationScripts(project.migrationsDir);
   const created = tablesCreatedBy(scripts, schemaName);
   const named = objectsNamedIn(scripts);
-  const pending: SchemaChanges = { schema: schemaName, createTables: [], addColumns: [], createIndexes: [], extras: [] };
+  const pending: SchemaChanges = { schema: schemaName, createTables: [], addColumns: [], createIndexes: [], extras: [], dropIndexes: [] };
   for (const table of definition.tables) {
     const columns = created.get(table.name);
     if (!columns) {
@@ -141,7 +142,13 @@ export async function planPrismaInit(options: PrismaInitOptions = {}): Promise<P
     const lacking = table.columns.filter((c) => !columns.has(c.name));
     if (lacking.length > 0) pending.addColumns.push({ table, columns: lacking });
     pending.createIndexes.push(...table.indexes.filter((index) => !named.has(index.name)).map((index) => ({ table, index })));
-    pending.extras.push(...table.extras.filter((extra) => !named.has(extra.name)).map((extra) => ({ table, extra })));
+    const newExtras = table.extras.filter((extra) => !named.has(extra.name));
+    pending.extras.push(...newExtras.map((extra) => ({ table, extra })));
+    // An index that supersedes one of an earlier outboxkit version: the old one goes in the same migration.
+    for (const extra of newExtras) {
+      if (extra.kind !== 'partial-index') continue;
+      for (const old of extra.replaces ?? []) if (named.has(old)) pending.dropIndexes!.push({ name: old, replacedBy: extra.name });
+    }
   }
   const sql = renderSchemaChanges(pending, dialect.sql);
   let migration: string | undefined;
@@ -162,6 +169,22 @@ export async function planPrismaInit(options: PrismaInitOptions = {}): Promise<P
     }
   }
   return { project, definition, dialect, changes, addedModels, updatedModels, existingModels, migration, notes };
+}
+
+/** Prisma's own form for migration names (what `prisma migrate dev --name` produces). */
+const MIGRATION_NAME = /^[A-Za-z0-9_]{1,200}$/;
+
+/**
+ * The name becomes a folder under the migrations folder: a "/" or ".." in it would write the
+ * migration somewhere Prisma never looks (or outside the project), so it is refused up front.
+ */
+export function validateMigrationName(name: string): void {
+  if (!MIGRATION_NAME.test(name)) {
+    throw new InvalidConfigError(
+      '--migration-name',
+      `"${name}" is not a migration name Prisma accepts: use 1-200 letters, digits and "_" (for example outboxkit_init)`,
+    );
+  }
 }
 
 /** Writes a plan's files (creating folders as needed). */
