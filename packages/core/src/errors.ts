@@ -17,6 +17,7 @@ export type OutboxErrorCode =
   | 'OUTBOX_INVALID_CONFIG'
   | 'OUTBOX_INVALID_TRANSITION'
   | 'OUTBOX_PUBLISH_FAILED'
+  | 'OUTBOX_ACK_FAILED'
   | 'OUTBOX_INBOX_MISSING_ID'
   | 'OUTBOX_NON_RETRYABLE'
   | 'OUTBOX_MESSAGE_DECODE'
@@ -288,6 +289,28 @@ export class PublishTimeoutError extends OutboxError {
     });
     this.name = 'PublishTimeoutError';
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * Kafka answered for these messages, but the database refused to record the outcome (PUBLISHED or
+ * DEAD) and even to park them as DEAD. They stay READY and are published again after a backoff;
+ * the rest of their batch was recorded.
+ */
+export class AcknowledgementFailedError extends OutboxError {
+  readonly messageIds: readonly string[];
+  constructor(failures: ReadonlyArray<{ id: string; error: string }>, options: OutboxErrorOptions = {}) {
+    const shown = failures.slice(0, 3).map((f) => f.id).join(', ') + (failures.length > 3 ? ', …' : '');
+    super(
+      'OUTBOX_ACK_FAILED',
+      `Could not record the outcome of ${failures.length} message(s) Kafka has answered for (${shown}): ` +
+        `${failures[0]?.error ?? 'unknown error'}. They stay READY and are published again after a backoff. ` +
+        `Fix what the database error names: an outboxkit table that lacks the latest outboxkit migration, ` +
+        `or a trigger or constraint of your own on the outbox table.`,
+      { ...options, retriable: true, messageId: failures[0]?.id },
+    );
+    this.name = 'AcknowledgementFailedError';
+    this.messageIds = failures.map((f) => f.id);
   }
 }
 

@@ -21,6 +21,7 @@ export {
   MessageDecodeError,
   LeaseLostError,
   PublishTimeoutError,
+  AcknowledgementFailedError,
   toOutboxError,
   type OutboxErrorCode,
   type OutboxErrorOptions,

@@ -13,7 +13,10 @@ export interface RelayEvents {
    */
   'relay:batch:acked': { ids: string[]; brokerAckAt: number };
   'message:dead': { id: string; error: string };
-  /** A batch of pipeline `lane` failed and was rolled back; that lane backs off (the others go on). */
+  /**
+   * A batch of pipeline `lane` failed and was rolled back — or, with AcknowledgementFailedError,
+   * was recorded but for rows the database refused; that lane backs off (the others go on).
+   */
   'relay:error': { error: unknown; consecutiveFailures: number; lane: number };
   /** A LISTEN notification (or a local commit, with eager dispatch) woke the relay. */
   'relay:nudged': { payload: string };

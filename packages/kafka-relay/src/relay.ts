@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import {
+  AcknowledgementFailedError,
   InvalidConfigError,
   notifyRelay,
   PartitionLeases,
@@ -20,6 +21,7 @@ import { kafkajsLogCreator } from './kafkajs-logger.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
 import { NudgeListener } from './nudge-listener.js';
 import { OpsServer, type Probe } from './ops/ops-server.js';
+import { explainPgError, pgClientConfig, type PgConnectionSettings } from './pg-connection.js';
 import { pgExecutor, pgTransactionRunner } from './pg-transaction-runner.js';
 import { ProducerHolder } from './producer-holder.js';
 import { createRelayHalfChecks } from './check/relay-half-checks.js';
@@ -78,17 +80,25 @@ export class Relay {
     const { logger, tables } = settings;
     this.events = new TypedEvents<RelayEvents>(logger);
     const applicationName = `outbox-relay ${settings.instanceId}`.slice(0, 63);
-    this.pool = new pg.Pool({
+    const connection: PgConnectionSettings = {
       connectionString: options.databaseUrl,
+      applicationName,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      queryTimeoutMs: settings.queryTimeoutMs,
+    };
+    const explain = (error: unknown) => explainPgError(error, connection);
+    this.pool = new pg.Pool({
+      ...pgClientConfig({
+        ...connection,
+        // A relay paused inside a batch transaction (GC, SIGSTOP, a VM freeze) loses its row locks
+        // within a lease period, so the partition's next owner is not blocked behind it for long.
+        sessionSettings: { idle_in_transaction_session_timeout: settings.leaseMs },
+      }),
       max: settings.poolSize,
-      application_name: applicationName,
-      // A relay paused inside a batch transaction (GC, SIGSTOP, a VM freeze) loses its row locks
-      // within a lease period, so the partition's next owner is not blocked behind it for long.
-      options: `-c idle_in_transaction_session_timeout=${settings.leaseMs}`,
     });
     // A pool error (server restarted under an idle connection) must not crash the process.
     this.pool.on('error', (error) => logger.warn('idle database connection failed', { error }));
-    const executor = pgExecutor(this.pool);
+    const executor = pgExecutor(this.pool, explain);
 
     const kafka = new Kafka({
       clientId: settings.clientId,
@@ -117,7 +127,7 @@ export class Relay {
         if (this.events.has('relay:batch:acked')) this.events.emit('relay:batch:acked', { ids: messages.map((m) => m.id), brokerAckAt });
       },
     });
-    const runner = pgTransactionRunner(this.pool);
+    const runner = pgTransactionRunner(this.pool, explain);
     const store = new SqlRelayStore({
       runner,
       outboxTable: tables.outbox,
@@ -142,14 +152,13 @@ export class Relay {
       },
     });
     this.metrics = new RelayMetrics(this.events, executor, tables.outbox);
-    this.halfChecks = createRelayHalfChecks(options, logger);
+    this.halfChecks = createRelayHalfChecks(options, logger, connection);
     if (this.halfChecks) registerHalfCheckMetrics(this.metrics.registry, this.halfChecks);
 
     if (settings.listen) {
       this.listener = new NudgeListener({
-        connectionString: options.databaseUrl,
+        connection,
         channel: settings.channel,
-        applicationName,
         backoff: settings.backoff,
         logger,
         onNudge: (payload) => {
@@ -217,6 +226,9 @@ export class Relay {
               durationMs: performance.now() - startedAt,
             });
           }
+          // Kafka answered for these, but the database took neither their outcome nor DEAD: they
+          // stay READY, and claiming them again at once would publish them again at once. Back off.
+          if (result.unsettled.length > 0) throw new AcknowledgementFailedError(result.unsettled);
           // Rows held behind a dead message stay READY but are no longer claimable: do not spin on them.
           return result.claimed - result.held;
         } finally {

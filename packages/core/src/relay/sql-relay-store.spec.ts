@@ -68,7 +68,7 @@ describe('SqlRelayStore', () => {
       ];
     });
     expect(hold).toBe(true);
-    expect(result).toEqual({ claimed: 3, published: 1, dead: [{ id: 'a', error: 'too large' }], held: 1 });
+    expect(result).toEqual({ claimed: 3, published: 1, dead: [{ id: 'a', error: 'too large' }], held: 1, unsettled: [] });
     const acks = fake.log.filter((s) => s.text.startsWith('WITH held'));
     expect(acks).toHaveLength(2);
     expect(acks[0]!.text).toContain("SET status = 'PUBLISHED'");
@@ -138,5 +138,89 @@ describe('SqlRelayStore', () => {
     const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', retention: 'delete', now: () => 0 });
     await store.processBatch(10, lease(60_000), async () => [{ id: 'a', ok: true }]);
     expect(fake.log.some((s) => s.text.includes('DELETE FROM "o"'))).toBe(true);
+  });
+});
+
+describe('SqlRelayStore when the acknowledgement cannot be written', () => {
+  const ids = (statement: SqlStatement) => statement.values[0] as string[];
+  const isDead = (statement: SqlStatement) => statement.text.includes("SET status = 'DEAD'");
+  const isPublished = (statement: SqlStatement) => statement.text.includes("SET status = 'PUBLISHED'");
+  const allOk = async (batch: readonly { id: string }[]) => batch.map((m) => ({ id: m.id, ok: true as const }));
+
+  it('records the outcome row by row, each in its own transaction, and parks the row that refuses it', async () => {
+    const transactions: string[][] = [];
+    const fake = fakeRunner([row('a', 'k'), row('b', 'j'), row('c', 'i')], (statement, n) => {
+      transactions.push(ids(statement));
+      // Row b refuses PUBLISHED (a trigger, say); a batch statement containing it fails with it.
+      if (isPublished(statement) && ids(statement).includes('b')) throw new Error('b refuses PUBLISHED');
+      return n;
+    });
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', now: () => 0 });
+    const result = await store.processBatch(10, lease(60_000), allOk);
+    expect(result.published).toBe(2);
+    expect(result.unsettled).toEqual([]);
+    expect(result.dead).toHaveLength(1);
+    expect(result.dead[0]!.id).toBe('b');
+    expect(result.dead[0]!.error).toMatch(/^Kafka acknowledged the message \(it is on the topic\), but marking it PUBLISHED failed: b refuses PUBLISHED/);
+    // The batch statement, then one statement per row (b parked DEAD right after its failure).
+    expect(transactions).toEqual([['a', 'b', 'c'], ['a'], ['b'], ['b'], ['c']]);
+    const parkedB = fake.log.filter((s) => isDead(s)).at(-1)!;
+    expect(parkedB.text).toContain('WITH held AS MATERIALIZED');
+    expect(fake.outcome()).toBe('commit');
+  });
+
+  it('a DEAD row the database refuses is parked with a bounded reason that says both', async () => {
+    const fake = fakeRunner([row('a', 'k'), row('poison', 'x')], (statement, n) => {
+      const reason = (statement.values[1] as string[] | undefined)?.[0] ?? '';
+      if (isDead(statement) && reason.startsWith('TOPIC_')) throw new Error('index row size 8024 exceeds btree version 4 maximum 2704');
+      return n;
+    });
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', now: () => 0 });
+    const result = await store.processBatch(10, lease(60_000), async () => [
+      { id: 'a', ok: true },
+      { id: 'poison', ok: false, permanent: true, error: `TOPIC_AUTHORIZATION_FAILED ${'x'.repeat(5_000)}\u0000` },
+    ]);
+    expect(result.published).toBe(1);
+    expect(result.dead).toHaveLength(1);
+    expect(result.dead[0]!.error).toMatch(/^refused by Kafka \(TOPIC_AUTHORIZATION_FAILED x+/);
+    expect(result.dead[0]!.error.length).toBeLessThanOrEqual(1_000);
+    expect(result.dead[0]!.error).not.toContain('\u0000');
+  });
+
+  it('a row that refuses even DEAD is reported unsettled; the rest of the batch is recorded', async () => {
+    const fake = fakeRunner([row('a', 'k'), row('stuck', 'x'), row('c', 'i')], (statement, n) => {
+      if (ids(statement).includes('stuck')) throw new Error('stuck refuses every update');
+      return n;
+    });
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', now: () => 0 });
+    const result = await store.processBatch(10, lease(60_000), allOk);
+    expect(result).toMatchObject({ claimed: 3, published: 2, dead: [] });
+    expect(result.unsettled).toEqual([{ id: 'stuck', error: 'stuck refuses every update' }]);
+  });
+
+  it('a database that refuses everything is not tried row after row: after two rows the rest stay READY', async () => {
+    let attempts = 0;
+    const fake = fakeRunner(Array.from({ length: 50 }, (_, i) => row(`r${i}`, `k${i}`)), () => {
+      attempts += 1;
+      throw new Error('the database is read-only');
+    });
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', now: () => 0 });
+    const result = await store.processBatch(100, lease(60_000), allOk);
+    expect(result.published).toBe(0);
+    expect(result.unsettled).toHaveLength(50);
+    expect(result.unsettled[49]!.error).toMatch(/^not tried after two rows failed: the database is read-only/);
+    // The batch statement, then for two rows their outcome and DEAD.
+    expect(attempts).toBe(5);
+  });
+
+  it('a lost lease is not retried row by row: the batch rolls back as before', async () => {
+    let transactions = 0;
+    const fake = fakeRunner([row('a', 'k'), row('b', 'j')], () => {
+      transactions += 1;
+      return 1;
+    });
+    const store = new SqlRelayStore({ runner: fake.runner, outboxTable: '"o"', now: () => 0 });
+    await expect(store.processBatch(10, lease(60_000), allOk)).rejects.toBeInstanceOf(LeaseLostError);
+    expect(transactions).toBe(1);
   });
 });

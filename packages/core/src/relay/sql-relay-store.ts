@@ -1,14 +1,13 @@
 import { InvalidConfigError, LeaseLostError, PublishTimeoutError } from '../errors.js';
 import type { StoredMessage } from '../message.js';
 import { claimReadyBatch, type ClaimedRow } from '../sql/claim-ready-batch.js';
-import { markDead } from '../sql/mark-dead.js';
-import { deletePublished, markPublished } from '../sql/mark-published.js';
+import { settleBatch, settleRowByRow, sortOutcomes, type BatchOutcome, type RetentionMode } from './batch-settlement.js';
 import { publishBudget } from './lease-math.js';
 import type { BatchLease } from './partition-leases.js';
 import type { PublishOptions, PublishOutcome } from './publisher.js';
 import type { SqlTransactionRunner } from './sql-transaction-runner.js';
 
-export type RetentionMode = 'keep' | 'delete';
+export type { RetentionMode } from './batch-settlement.js';
 
 /**
  * What happens to the later messages of a key whose message went DEAD:
@@ -24,6 +23,13 @@ export interface BatchResult {
   dead: Array<{ id: string; error: string }>;
   /** Rows left READY: held behind a dead message of their key, or failed transiently. */
   held: number;
+  /**
+   * Rows Kafka answered for whose outcome the database refused to record, even as DEAD (see
+   * batch-settlement.ts). They stay READY; the rest of the batch was recorded. A caller must back
+   * off before the next batch (the relay throws AcknowledgementFailedError), or it would publish
+   * them again at once.
+   */
+  unsettled: Array<{ id: string; error: string }>;
 }
 
 export interface SqlRelayStoreOptions {
@@ -44,7 +50,7 @@ export interface SqlRelayStoreOptions {
 
 export type PublishFunction = (batch: StoredMessage[], options: PublishOptions) => Promise<PublishOutcome[]>;
 
-const EMPTY: BatchResult = Object.freeze({ claimed: 0, published: 0, dead: [], held: 0 }) as BatchResult;
+const EMPTY: BatchResult = Object.freeze({ claimed: 0, published: 0, dead: [], held: 0, unsettled: [] }) as BatchResult;
 
 /** Internal: leaves the transaction (rolling it back) without a failure. */
 class NoTimeLeft extends Error {}
@@ -59,6 +65,10 @@ class NoTimeLeft extends Error {}
  * acknowledgement share-locks the lease rows until commit, and publishing is cut off before the
  * leases run out. An acknowledgement that touches fewer rows than expected means a lease was
  * lost: the transaction is rolled back (the new owner publishes again; never a loss).
+ *
+ * If the database refuses to record Kafka's answer (an acknowledgement statement fails), the
+ * answer is recorded row by row instead (batch-settlement.ts), so the batch is not published
+ * again and again; what cannot be recorded at all comes back as `unsettled`.
  */
 export class SqlRelayStore {
   private readonly retention: RetentionMode;
@@ -104,12 +114,14 @@ export class SqlRelayStore {
 
   async processBatch(limit: number, lease: BatchLease, publish: PublishFunction): Promise<BatchResult> {
     const table = this.options.outboxTable;
-    const fence = lease.fence;
+    const target = { table, retention: this.retention, fence: lease.fence };
     const hold = this.deadKeyPolicy === 'hold';
+    /** Set once Kafka has answered: from then on, a rollback must not throw its answer away. */
+    let answered: BatchOutcome | undefined;
     try {
       return await this.options.runner.transaction(
         async (executor) => {
-          const rows = await executor.query<ClaimedRow>(claimReadyBatch(table, { limit, fence, holdKeysAfterDead: hold }));
+          const rows = await executor.query<ClaimedRow>(claimReadyBatch(table, { limit, fence: lease.fence, holdKeysAfterDead: hold }));
           if (rows.length === 0) return EMPTY;
           const budget = publishBudget(lease.validUntil, this.now(), this.safetyMarginMs);
           if (budget <= 0) throw new NoTimeLeft();
@@ -119,32 +131,21 @@ export class SqlRelayStore {
             budget,
             abandon,
           );
-
-          const publishedIds: string[] = [];
-          const dead: Array<{ id: string; error: string }> = [];
-          let held = 0;
-          for (const outcome of outcomes) {
-            if (outcome.ok) publishedIds.push(outcome.id);
-            else if (outcome.permanent) dead.push({ id: outcome.id, error: outcome.error });
-            else held += 1;
-          }
-          if (publishedIds.length > 0) {
-            const ack = this.retention === 'delete' ? deletePublished : markPublished;
-            const acknowledged = await executor.execute(ack(table, publishedIds, fence));
-            if (acknowledged !== publishedIds.length) {
-              throw new LeaseLostError(`acknowledged ${acknowledged} of ${publishedIds.length} published messages; rolling the batch back`);
-            }
-          }
-          if (dead.length > 0) {
-            const parked = await executor.execute(markDead(table, dead, fence));
-            if (parked !== dead.length) throw new LeaseLostError(`parked ${parked} of ${dead.length} dead messages; rolling the batch back`);
-          }
-          return { claimed: rows.length, published: publishedIds.length, dead, held };
+          const outcome = sortOutcomes(rows.length, outcomes);
+          answered = outcome;
+          await settleBatch(executor, outcome, target);
+          return { claimed: outcome.claimed, published: outcome.publishedIds.length, dead: outcome.dead, held: outcome.held, unsettled: [] };
         },
         { settings: this.batchSettings },
       );
     } catch (error) {
       if (error instanceof NoTimeLeft) return EMPTY;
+      // The statements that record Kafka's answer failed (or their commit did): record it row by
+      // row, so one row the database refuses cannot make the whole batch repeat.
+      if (answered && !(error instanceof LeaseLostError)) {
+        const settled = await settleRowByRow(this.options.runner, { settings: this.batchSettings }, answered, target, error);
+        return { claimed: answered.claimed, held: answered.held, ...settled };
+      }
       throw error;
     }
   }

@@ -48,12 +48,26 @@ export interface IndexDefinition {
   columns: string[];
 }
 
+/** A column of an index, or (`hashOf`) a 64-bit hash of a column, for values too long for a btree entry. */
+export type IndexColumn = string | { hashOf: string };
+
 /** What Prisma's schema language cannot express; rendered as plain SQL after the tables. */
 export type ExtraDefinition =
   | { kind: 'check-in'; name: string; column: string; values: readonly string[]; comment: string }
   | { kind: 'check-exactly-one'; name: string; columns: [string, string]; comment: string }
   | { kind: 'check-null-and-not-null'; name: string; isNull: string; notNull: string; comment: string }
-  | { kind: 'partial-index'; name: string; columns: string[]; where: { column: string; equals: string }; comment: string };
+  | {
+      kind: 'partial-index';
+      name: string;
+      columns: IndexColumn[];
+      where: { column: string; equals: string };
+      comment: string;
+      /**
+       * Indexes of earlier outboxkit versions this one supersedes: the upgrade migration that
+       * creates it drops them (migrations are append-only, so the old ones keep creating them).
+       */
+      replaces?: string[];
+    };
 
 /** outbox, inbox and half-message marker; the relay's partition leases and its instance heartbeats. */
 export type TableRole = 'outbox' | 'inbox' | 'marker' | 'lease' | 'instance';
@@ -253,10 +267,12 @@ function outboxTable(name: string, payload: PayloadMode): TableDefinition {
       },
       {
         kind: 'partial-index',
-        name: `${name}_dead_key_idx`,
-        columns: ['key', 'seq'],
+        name: `${name}_dead_key_hash_idx`,
+        // A hash of the key, not the key: a btree entry of a long key fails, and with it markDead.
+        columns: [{ hashOf: 'key' }, 'seq'],
         where: { column: 'status', equals: MessageStatus.DEAD },
-        comment: 'Dead-key policy "hold": the claim looks for an older DEAD row of the same key.',
+        replaces: [`${name}_dead_key_idx`],
+        comment: 'Dead-key policy "hold": the claim looks for an older DEAD row of the same key (by a hash of the key, which fits an index entry however long the key).',
       },
       {
         kind: 'partial-index',

@@ -32,6 +32,11 @@ export interface SchemaChanges {
   addColumns: Array<{ table: TableDefinition; columns: ColumnDefinition[] }>;
   createIndexes: Array<{ table: TableDefinition; index: IndexDefinition }>;
   extras: Array<{ table: TableDefinition; extra: ExtraDefinition }>;
+  /**
+   * Indexes of an earlier outboxkit version that an extra of `extras` supersedes (its `replaces`):
+   * dropped, just before the extras, by the migration that creates their replacement.
+   */
+  dropIndexes?: Array<{ name: string; replacedBy: string }>;
 }
 
 /** Everything of a description, as changes to an empty database. */
@@ -66,9 +71,11 @@ export function renderSchemaChanges(changes: SchemaChanges, dialect: SchemaDiale
   }
   for (const { table, index } of changes.createIndexes) sections.push(dialect.createIndex(table, index, schema));
   let sql = sections.join('\n');
-  if (changes.extras.length > 0) {
+  const drops = changes.dropIndexes ?? [];
+  if (changes.extras.length > 0 || drops.length > 0) {
+    const dropped = drops.map(({ name, replacedBy }) => dialect.dropIndex(name, schema, `Superseded by "${replacedBy}".`)).join('');
     const extras = changes.extras.map(({ table, extra }) => dialect.extra(table, extra, schema)).join('');
-    sql += `${sql === '' ? '' : '\n'}-- outboxkit: what Prisma's schema language cannot express.\n${extras}`;
+    sql += `${sql === '' ? '' : '\n'}-- outboxkit: what Prisma's schema language cannot express.\n${dropped}${extras}`;
   }
   return sql;
 }

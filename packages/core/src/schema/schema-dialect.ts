@@ -1,4 +1,5 @@
-import type { ColumnDefinition, ExtraDefinition, IndexDefinition, TableDefinition } from './outboxkit-schema.js';
+import { keyHash } from '../sql/key-hash.js';
+import type { ColumnDefinition, ExtraDefinition, IndexColumn, IndexDefinition, TableDefinition } from './outboxkit-schema.js';
 
 /**
  * How one database spells outboxkit's tables. `outboxSchemaSql` walks the schema description
@@ -17,6 +18,8 @@ export interface SchemaDialect {
   createIndex(table: TableDefinition, index: IndexDefinition, schema: string | undefined): string;
   /** SQL for what the ORM cannot express (checks, partial indexes), with its comment line. */
   extra(table: TableDefinition, extra: ExtraDefinition, schema: string | undefined): string;
+  /** Drops an index an earlier outboxkit version created (an upgrade), with its comment line. */
+  dropIndex(name: string, schema: string | undefined, comment: string): string;
 }
 
 /**
@@ -76,12 +79,20 @@ export const postgresSchemaDialect: SchemaDialect = Object.freeze({
       case 'partial-index':
         return (
           comment +
-          `CREATE INDEX ${quote(extra.name)} ON ${target}(${extra.columns.map(quote).join(', ')}) ` +
+          `CREATE INDEX ${quote(extra.name)} ON ${target}(${extra.columns.map(indexColumnSql).join(', ')}) ` +
           `WHERE ${quote(extra.where.column)} = ${literal(extra.where.equals)};\n`
         );
     }
   },
+
+  dropIndex(name: string, schema: string | undefined, comment: string): string {
+    return `-- ${comment}\nDROP INDEX IF EXISTS ${this.qualify(name, schema)};\n`;
+  },
 });
+
+function indexColumnSql(column: IndexColumn): string {
+  return typeof column === 'string' ? quote(column) : keyHash(quote(column.hashOf));
+}
 
 const POSTGRES_TYPES: Readonly<Record<ColumnDefinition['type'], string>> = Object.freeze({
   uuid: 'UUID',

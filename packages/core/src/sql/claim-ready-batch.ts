@@ -1,4 +1,5 @@
 import type { SqlStatement } from '../ports.js';
+import { keyHash } from './key-hash.js';
 import { heldPartitions, partitionOf, type LeaseFence } from './lease-fence.js';
 
 /** A row as the claim statement returns it (column aliases are the property names). */
@@ -23,7 +24,8 @@ export interface ClaimReadyBatchOptions {
   fence: LeaseFence;
   /**
    * Dead-key policy `hold`: leave out rows of a key that has an older DEAD row, so a key's later
-   * messages never overtake a parked one. (Needs the partial index on (key, seq) of DEAD rows.)
+   * messages never overtake a parked one. (Uses the partial index on (hash of key, seq) of DEAD
+   * rows, `<table>_dead_key_hash_idx`.)
    */
   holdKeysAfterDead: boolean;
 }
@@ -47,8 +49,9 @@ const COLUMNS =
 export function claimReadyBatch(table: string, options: ClaimReadyBatchOptions): SqlStatement {
   const held = heldPartitions(options.fence, 3);
   const hold = options.holdKeysAfterDead
-    ? ` AND (o.key IS NULL OR NOT EXISTS (SELECT 1 FROM ${table} AS d ` +
-      `WHERE d.status = 'DEAD' AND d.key = o.key AND d.seq < o.seq))`
+    ? // The hashes match the index's expression (the planner then uses it); the keys rule out collisions.
+      ` AND (o.key IS NULL OR NOT EXISTS (SELECT 1 FROM ${table} AS d ` +
+      `WHERE d.status = 'DEAD' AND ${keyHash('d.key')} = ${keyHash('o.key')} AND d.key = o.key AND d.seq < o.seq))`
     : '';
   return {
     text:

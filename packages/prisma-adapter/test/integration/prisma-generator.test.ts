@@ -371,6 +371,52 @@ describe('outboxkit prisma init on a new user\'s project', () => {
     const exclude = await exampleTables();
     expect(await catalog(database.url, exclude)).toEqual(await catalog(reference.url, exclude));
   });
+
+  it('upgrades a project on the (key, seq) dead-key index: drops it and creates the hash index, in one new migration', async () => {
+    // The project as outboxkit left it before 20261124000400: its migrations up to relay_leases
+    // (whose dead-key index fails for keys above ~2.7 kB), and today's models (no model change since).
+    const repoMigrations = path.join(REPO, 'prisma', 'migrations');
+    const old = (await readdir(repoMigrations)).filter((n) => /^\d{14}_/.test(n) && !n.includes('example') && n < '20261124000400').sort();
+    expect(old).toEqual(['20261124000000_outboxkit_init', '20261124000200_half_message_checks', '20261124000300_relay_leases']);
+    const files: Record<string, string> = {
+      'prisma/schema.prisma':
+        'datasource db {\n  provider = "postgresql"\n}\n\n' +
+        `${outboxkitSchema().tables.map((table) => renderPrismaModel(table, postgresGeneratorDialect)).join('\n\n')}\n`,
+      'prisma/migrations/migration_lock.toml': LOCK,
+    };
+    for (const name of old) files[`prisma/migrations/${name}/migration.sql`] = await readFile(path.join(repoMigrations, name, 'migration.sql'), 'utf8');
+    const project = path.join(WORK, 'upgrade-dead-key');
+    await writeFiles(project, files);
+    const database = await emptyDatabase();
+    cleanups.push(database.drop);
+    const migrations = path.join(project, 'prisma', 'migrations');
+    await applyMigrations(database.url, migrations);
+    // A DEAD row with a long key already there: the old index holds it only because it compresses.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    await client.query(`INSERT INTO outbox_message (id, topic, key, payload, status) VALUES ($1, 't', $2, '{}', 'DEAD')`, [randomUUID(), 'k'.repeat(5_000)]);
+    await client.end();
+
+    const before = await snapshot(project);
+    const run = await outboxkit(project, 'prisma', 'init');
+    expect(run.code).toBe(0);
+    const added = Object.keys(await snapshot(project)).filter((file) => !(file in before));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatch(/^prisma\/migrations\/\d{14}_outboxkit_upgrade\/migration\.sql$/);
+    // Only the migration: the models are unchanged (Prisma's schema language has no partial indexes).
+    expect((await snapshot(project))['prisma/schema.prisma']).toBe(before['prisma/schema.prisma']);
+    const upgrade = await readFile(path.join(project, added[0]!), 'utf8');
+    expect(upgrade).toBe(await readFile(path.join(repoMigrations, '20261124000400_dead_key_hash_index', 'migration.sql'), 'utf8'));
+    expect((await outboxkit(project, 'prisma', 'init')).stdout).toContain('nothing to do');
+
+    expect(await applyMigrations(database.url, migrations)).toHaveLength(1);
+    const check = await outboxkit(project, 'prisma', 'init', '--check', '--database-url', database.url);
+    expect(check.code).toBe(0);
+    const reference = await freshDatabase('ok_gen_deadref');
+    cleanups.push(reference.drop);
+    const exclude = await exampleTables();
+    expect(await catalog(database.url, exclude)).toEqual(await catalog(reference.url, exclude));
+  });
 });
 
 /** Tables of the examples' migrations in prisma/migrations (not outboxkit's). */
