@@ -25,6 +25,8 @@ export type OutboxErrorCode =
   | 'OUTBOX_HALF_IN_TRANSACTION'
   | 'OUTBOX_HALF_ALREADY_RESOLVED'
   | 'OUTBOX_HALF_NOT_FOUND'
+  | 'OUTBOX_INVALID_HALF_DECISION'
+  | 'OUTBOX_INVALID_MESSAGE_ID'
   | 'OUTBOX_LOCAL_TRANSACTION_ROLLBACK'
   | 'OUTBOX_LOCAL_TRANSACTION_FENCED'
   | 'OUTBOX_CHECKER_UNAVAILABLE'
@@ -342,7 +344,8 @@ export class HalfMessageAlreadyResolvedError extends OutboxError {
     super(
       'OUTBOX_HALF_ALREADY_RESOLVED',
       `Half message ${messageId} is already ${currentStatus}; the later decision ${attempted} was rejected ` +
-        `(the first final decision wins).`,
+        `(the first final decision wins) and nothing was changed. Reconcile your side with it: a committed ` +
+        `message is published, a rolled-back one never is.`,
       { ...options, messageId },
     );
     this.name = 'HalfMessageAlreadyResolvedError';
@@ -351,11 +354,49 @@ export class HalfMessageAlreadyResolvedError extends OutboxError {
   }
 }
 
-/** No outbox row has this id. */
+/** No outbox row has this id: nothing was decided. */
 export class HalfMessageNotFoundError extends OutboxError {
   constructor(messageId: string) {
-    super('OUTBOX_HALF_NOT_FOUND', `No outbox message with id ${messageId}.`, { messageId });
+    super(
+      'OUTBOX_HALF_NOT_FOUND',
+      `No outbox message with id ${messageId}; nothing was decided. Pass the messageId that sendHalf returned, ` +
+        `through an Outbox on the database and table the message was written to. (A message that was published and ` +
+        `then deleted by the relay's retention is gone too: if it was published, there is nothing left to decide.)`,
+      { messageId },
+    );
     this.name = 'HalfMessageNotFoundError';
+  }
+}
+
+/** A half-message decision that is neither COMMIT nor ROLLBACK. Nothing was changed. */
+export class InvalidHalfDecisionError extends OutboxError {
+  constructor(decision: unknown) {
+    const shown = typeof decision === 'string' ? `"${decision}"` : String(decision);
+    const hint =
+      typeof decision === 'string' && (decision.toUpperCase() === 'COMMIT' || decision.toUpperCase() === 'ROLLBACK')
+        ? ` (decisions are upper case: "${decision.toUpperCase()}")`
+        : decision === 'UNKNOWN'
+          ? ' (UNKNOWN is not a decision: leave the message HALF and the back-check asks its checker)'
+          : '';
+    super(
+      'OUTBOX_INVALID_HALF_DECISION',
+      `Invalid half-message decision ${shown}${hint}; nothing was changed. Pass "COMMIT" or "ROLLBACK" ` +
+        `(LocalTransactionState.COMMIT / LocalTransactionState.ROLLBACK).`,
+    );
+    this.name = 'InvalidHalfDecisionError';
+  }
+}
+
+/** A message id that is not a UUID (outboxkit's ids are UUIDv7). Nothing was read or changed. */
+export class InvalidMessageIdError extends OutboxError {
+  constructor(ids: readonly unknown[]) {
+    const shown = ids.map((id) => (typeof id === 'string' ? JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id) : String(id)));
+    super(
+      'OUTBOX_INVALID_MESSAGE_ID',
+      `Not a message id: ${shown.join(', ')}; nothing was changed. A message id is a UUID such as ` +
+        `0190a6f2-0000-7000-8000-000000000001: pass the messageId sendHalf returned (or one from \`outbox-relay half list\`).`,
+    );
+    this.name = 'InvalidMessageIdError';
   }
 }
 

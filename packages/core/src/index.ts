@@ -42,6 +42,7 @@ export type {
 } from './ports.js';
 export { TRANSACTION_PROPAGATIONS, ISOLATION_LEVELS, checkTransactionOptions } from './transaction/transaction-options.js';
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
+export { redactSecrets, redactError, type RedactedError } from './redact-secrets.js';
 export { TypedEvents } from './events.js';
 export {
   resolveOutboxSettings,
@@ -198,6 +199,8 @@ export {
   HalfMessageInTransactionError,
   HalfMessageAlreadyResolvedError,
   HalfMessageNotFoundError,
+  InvalidHalfDecisionError,
+  InvalidMessageIdError,
   LocalTransactionRollback,
   LocalTransactionFencedError,
   CheckerUnavailableError,
@@ -217,7 +220,8 @@ export type { HalfMessageEvents, HalfDecider } from './half/half-events.js';
 export { sendHalfMessage, sendHalfMessage as sendHalf, resolveHalf } from './half/send-half-message.js';
 export { currentHalfMessage } from './half/half-message-context.js';
 export { HalfMessage, type HalfMessageOptions } from './half/half-message-decorator.js';
-export { applyHalfDecision, classifyAfterMiss, type ApplyHalfDecisionResult } from './half/apply-half-decision.js';
+export { applyHalfDecision, classifyAfterMiss, type ApplyHalfDecisionResult, type ApplyHalfDecisionOptions } from './half/apply-half-decision.js';
+export { isHalfDecision } from './half/half-decision.js';
 export type { HalfMessageView, TransactionChecker as TransactionCheckerFn, CheckerResolver } from './checker/checker-types.js';
 export { CheckerRegistry, defaultCheckerRegistry, registerChecker } from './checker/checker-registry.js';
 export { TransactionChecker, registerCheckers, checkerMethodsOf, CHECKER_METADATA } from './checker/transaction-checker-decorator.js';
@@ -248,6 +252,8 @@ export { toHalfMessageView } from './checker/half-message-view.js';
 export {
   signCheckRequest,
   verifyCheckSignature,
+  checkSignature,
+  type SignatureVerdict,
   constantTimeEqual,
   CHECK_SIGNATURE_HEADER,
   CHECK_TIMESTAMP_HEADER,
@@ -258,10 +264,18 @@ export {
   decodeCheckRequest,
   decodeCheckAnswer,
   CHECK_PROTOCOL_VERSION,
+  CheckEndpointErrorCode,
+  type CheckErrorBody,
   type CheckRequestBody,
   type CheckResponseBody,
 } from './checker/http/check-protocol.js';
-export { createCheckerHandler, type CheckerHandlerOptions, type CheckerHttpHandler } from './checker/http/checker-http-handler.js';
+export {
+  createCheckerHandler,
+  DEFAULT_CHECKER_HANDLER_OPTIONS,
+  type CheckerHandlerOptions,
+  type CheckerHttpHandler,
+} from './checker/http/checker-http-handler.js';
+export { CheckReplayGuard } from './checker/http/check-replay-guard.js';
 export { insertHalfMessage, type InsertHalfMessageOptions } from './sql/insert-half-message.js';
 export { resolveHalfMessage, halfMessageStatus, noteHalfMessage, type HalfDecision } from './sql/resolve-half-message.js';
 export { claimDueHalfMessages, type DueHalfRow, type ClaimDueHalfOptions } from './sql/claim-due-half-messages.js';

@@ -22,6 +22,14 @@ describe('planCheck', () => {
     expect(last.note).toBe('parked after 3 of 3 checks; last: the checker answered UNKNOWN');
   });
 
+  it('takes an answer that is not a state for a failed check, never for a decision', () => {
+    for (const state of ['commit', 'rollback', 'MAYBE', undefined, null, { state: 'COMMIT' }, 1n]) {
+      const plan = planCheck({ kind: 'answered', state: state as never }, context);
+      expect(plan).toMatchObject({ action: 'defer', result: 'ERROR', counted: 1 });
+      expect(plan.note).toMatch(/must return COMMIT, ROLLBACK or UNKNOWN/);
+    }
+  });
+
   it('never counts nor parks when no checker was reachable', () => {
     const plan = planCheck({ kind: 'unreachable', error: new Error('ECONNREFUSED') }, { ...context, checkCount: 2 });
     expect(plan).toMatchObject({ action: 'defer', result: 'UNREACHABLE', counted: 0, park: false });

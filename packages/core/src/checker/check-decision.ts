@@ -1,5 +1,5 @@
 import { CheckerUnavailableError } from '../errors.js';
-import type { LocalTransactionState } from '../half/local-transaction-state.js';
+import { isLocalTransactionState, type LocalTransactionState } from '../half/local-transaction-state.js';
 import type { HalfDecision } from '../sql/resolve-half-message.js';
 
 /** Every way one back-check can end, as counted in the check service's stats. */
@@ -50,9 +50,12 @@ export interface PlanContext {
  * - UNKNOWN and a failing checker count one check and wait for the next; the check that uses up
  *   `maxChecks` parks the row instead (never discards it);
  * - reaching no checker at all does not count (RocketMQ counts it, and parks messages during an
- *   application outage: apache/rocketmq #8311, #9320) and never parks.
+ *   application outage: apache/rocketmq #8311, #9320) and never parks;
+ * - an answer that is not a state (`'commit'`, `undefined`, an object — a `CheckerResolver` of the
+ *   user's may return anything) is a failed check: it counts, and is never taken for a decision.
  */
-export function planCheck(answer: CheckAnswer, context: PlanContext): CheckPlan {
+export function planCheck(given: CheckAnswer, context: PlanContext): CheckPlan {
+  const answer = validAnswer(given);
   if (answer.kind === 'answered' && answer.state !== 'UNKNOWN') {
     return {
       action: 'resolve',
@@ -82,6 +85,18 @@ export function planCheck(answer: CheckAnswer, context: PlanContext): CheckPlan 
     nextCheckInMs: context.schedule(checks),
     note: park ? `parked after ${checks} of ${context.maxChecks} checks; last: ${last}` : `check ${checks} of ${context.maxChecks}: ${last}`,
   };
+}
+
+/** An "answer" outside COMMIT / ROLLBACK / UNKNOWN becomes the checker failing. */
+function validAnswer(answer: CheckAnswer): CheckAnswer {
+  if (answer.kind !== 'answered' || isLocalTransactionState(answer.state)) return answer;
+  let shown: string;
+  try {
+    shown = JSON.stringify(answer.state) ?? String(answer.state);
+  } catch {
+    shown = typeof answer.state;
+  }
+  return { kind: 'failed', error: new TypeError(`answered ${shown.slice(0, 100)}; a checker must return COMMIT, ROLLBACK or UNKNOWN`) };
 }
 
 function describe(error: unknown): string {

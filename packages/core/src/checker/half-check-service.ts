@@ -260,7 +260,8 @@ export class HalfCheckService {
   }
 
   private async decide(row: DueHalfRow, decision: HalfDecision, note: string, by: 'checker' | 'marker'): Promise<void> {
-    const applied = await applyHalfDecision(this.executor, this.settings.tables.outbox, row.id, decision, note);
+    // The row was claimed, so a gone row was published and deleted: classified, not "missing".
+    const applied = await applyHalfDecision(this.executor, this.settings.tables.outbox, row.id, decision, note, { rowExisted: true });
     if (applied.outcome === 'applied') {
       this.stats_.resolved[decision] += 1;
       this.events.emit('half:resolved', { id: row.id, producerGroup: row.producer_group, decision, by });

@@ -1,6 +1,6 @@
 import { InvalidConfigError } from '../errors.js';
 import { applyHalfDecision } from '../half/apply-half-decision.js';
-import { isUuid } from '../message-id.js';
+import { assertHalfDecision, assertMessageIds } from '../half/half-decision.js';
 import type { SqlExecutor } from '../ports.js';
 import { qualifyTables, type QualifiedTables, type TableNamesOptions } from '../sql/identifiers.js';
 import { listHalfMessages, type HalfMessageRow } from '../sql/list-half-messages.js';
@@ -89,11 +89,13 @@ export class HalfMessageAdmin {
 
   private async decideAll(ids: readonly string[], decision: HalfDecision): Promise<AdminActionResult[]> {
     validateIds(ids);
+    assertHalfDecision(decision);
     const results: AdminActionResult[] = [];
     const note = decision === 'COMMIT' ? 'committed by an operator' : 'rolled back by an operator';
     for (const id of ids) {
       const applied = await applyHalfDecision(this.executor, this.tables.outbox, id, decision, note);
-      results.push(applied.outcome === 'applied' ? { id, ok: true } : { id, ok: false, status: applied.currentStatus });
+      if (applied.outcome === 'applied') results.push({ id, ok: true });
+      else results.push({ id, ok: false, status: applied.outcome === 'missing' ? 'NOT_FOUND' : applied.currentStatus });
     }
     return results;
   }
@@ -104,10 +106,10 @@ export class HalfMessageAdmin {
   }
 }
 
+/** Every id a UUID before any SQL sees them (a malformed one would be a raw cast error). */
 function validateIds(ids: readonly string[]): void {
-  if (ids.length === 0) throw new InvalidConfigError('ids', 'give at least one message id');
-  const bad = ids.filter((id) => !isUuid(id));
-  if (bad.length > 0) throw new InvalidConfigError('ids', `not message ids (UUIDs): ${bad.join(', ')}`);
+  if (!Array.isArray(ids) || ids.length === 0) throw new InvalidConfigError('ids', 'give at least one message id');
+  assertMessageIds(ids);
 }
 
 function toDate(value: Date | string | null): Date | null {

@@ -2,6 +2,7 @@ import { getDefaultOutbox } from '../default-outbox.js';
 import {
   HalfMessageAlreadyResolvedError,
   HalfMessageInTransactionError,
+  HalfMessageNotFoundError,
   InvalidConfigError,
   InvalidMessageError,
   LocalTransactionFencedError,
@@ -16,6 +17,7 @@ import { insertTxMarker } from '../sql/insert-tx-marker.js';
 import { noteHalfMessage, type HalfDecision } from '../sql/resolve-half-message.js';
 import { currentScope, runOutsideScope } from '../transaction/ambient-transaction.js';
 import { applyHalfDecision } from './apply-half-decision.js';
+import { assertHalfDecision, assertMessageIds } from './half-decision.js';
 import type { HalfDecider } from './half-events.js';
 import type {
   HalfMessageContext,
@@ -54,6 +56,11 @@ export async function sendHalfMessage(
   local: LocalTransaction,
   options: SendHalfOptions = {},
 ): Promise<HalfSendResult> {
+  // Checked before the HALF row is written: a row whose local step can never run would only be
+  // settled by the back-check, for a call that was a mistake.
+  if (typeof local !== 'function') {
+    throw new InvalidConfigError('local transaction', `must be a function (the local step, returning COMMIT, ROLLBACK or UNKNOWN), got ${typeof local}`);
+  }
   const run = await runHalfTransaction(message, options, async (context) => {
     const state = await local(context);
     return { state: state ?? 'COMMIT', value: undefined };
@@ -66,14 +73,25 @@ export async function sendHalfMessage(
  * Applies a decision that arrives after `sendHalf` returned UNKNOWN (RocketMQ's "end transaction"
  * sent later, e.g. when a payment provider's webhook confirms). Resolves when applied or when the
  * same decision was already there; throws `HalfMessageAlreadyResolvedError` when the other one was.
+ *
+ * Checked before any SQL runs: `decision` must be exactly "COMMIT" or "ROLLBACK"
+ * (`InvalidHalfDecisionError`; no lower-case aliases — a decision cannot be taken back, so it is
+ * never guessed), `id` a UUID (`InvalidMessageIdError`). An id no row has throws
+ * `HalfMessageNotFoundError`. In each case nothing is changed.
  */
 export async function resolveHalf(
   id: string,
   decision: HalfDecision,
   options: { outbox?: Outbox<any>; note?: string } = {},
 ): Promise<void> {
+  assertMessageIds([id]);
+  assertHalfDecision(decision);
+  const note = options.note ?? null;
+  if (note !== null && (typeof note !== 'string' || note.includes('\u0000'))) {
+    throw new InvalidConfigError('note', 'must be a string without NUL characters (it is stored in last_error)');
+  }
   const outbox = options.outbox ?? getDefaultOutbox();
-  const conflict = await decide(outbox, id, null, decision, options.note ?? null, 'producer');
+  const conflict = await decide(outbox, id, null, decision, note === null ? null : note.slice(0, MAX_NOTE_LENGTH), 'producer', { rowExisted: false });
   if (conflict) throw conflict;
 }
 
@@ -97,7 +115,10 @@ export async function runHalfTransaction<T>(
   }
   const { producerGroup } = message;
   if (typeof producerGroup !== 'string' || producerGroup.length === 0 || producerGroup.length > 255) {
-    throw new InvalidMessageError('producerGroup', 'is required for a half message: the back-check asks this group\'s checker');
+    throw new InvalidMessageError(
+      'producerGroup',
+      'is required for a half message (1 to 255 characters): set it to the group whose checker answers the back-check',
+    );
   }
   const immunity = message.checkImmunityMs;
   if (immunity !== undefined && (!Number.isFinite(immunity) || immunity < 0)) {
@@ -105,7 +126,7 @@ export async function runHalfTransaction<T>(
   }
   const transactionId = message.transactionId ?? null;
   if (transactionId !== null && (typeof transactionId !== 'string' || transactionId.length === 0)) {
-    throw new InvalidMessageError('transactionId', 'must be a non-empty string');
+    throw new InvalidMessageError('transactionId', 'must be a non-empty string (or leave it out: the message id is used)');
   }
   const { producerGroup: _group, transactionId: _tx, checkImmunityMs: _imm, ...input } = message;
   const base = prepareMessage(input, { maxMessageBytes: outbox.maxMessageBytes, producerGroup });
@@ -152,7 +173,7 @@ export async function runHalfTransaction<T>(
   const reason = decision === 'ROLLBACK' && local.error !== undefined ? note('local transaction rolled back', local.error) : null;
   let conflict: HalfMessageAlreadyResolvedError | undefined;
   try {
-    conflict = await decide(outbox, prepared.id, producerGroup, decision, reason, 'producer');
+    conflict = await decide(outbox, prepared.id, producerGroup, decision, reason, 'producer', { rowExisted: true });
     result.status = decision === 'COMMIT' ? 'READY' : 'ROLLED_BACK';
   } catch (error) {
     // The local step is done and cannot be undone; the back-check will settle the row.
@@ -223,7 +244,8 @@ function checkedState(state: unknown): LocalTransactionState {
 
 /**
  * Applies a decision, emits the event, and returns the conflict error (logged) when a different
- * decision had won. Database errors propagate.
+ * decision had won. Throws `HalfMessageNotFoundError` for an id no row has (unless `rowExisted`:
+ * then a gone row was published and deleted). Database errors propagate.
  */
 export async function decide(
   outbox: Outbox<any>,
@@ -232,10 +254,12 @@ export async function decide(
   decision: HalfDecision,
   reason: string | null,
   by: HalfDecider,
+  options: { rowExisted: boolean },
 ): Promise<HalfMessageAlreadyResolvedError | undefined> {
   const applied = await withExecutor(outbox, (executor) =>
-    applyHalfDecision(executor, outbox.settings.tables.outbox, id, decision, reason),
+    applyHalfDecision(executor, outbox.settings.tables.outbox, id, decision, reason, options),
   );
+  if (applied.outcome === 'missing') throw new HalfMessageNotFoundError(id);
   if (applied.outcome === 'applied') {
     outbox.events.emit('half:resolved', { id, producerGroup: producerGroup ?? '', decision, by });
     return undefined;

@@ -16,14 +16,15 @@ export interface DeferHalfCheckOptions {
 /**
  * Records an undecided check: counts it (or not), schedules the next one, and parks the row when
  * the checks are used up. Parked rows stay `HALF` — never discarded — until an operator resumes,
- * commits or rolls them back. Guarded by the state and the check count seen at the claim, so a
- * check that overran its lease and raced another relay's check is counted once.
+ * commits or rolls them back; they have no `next_check_at`, since nothing checks them until then.
+ * Guarded by the state and the check count seen at the claim, so a check that overran its lease
+ * and raced another relay's check is counted once.
  */
 export function deferHalfCheck(table: string, id: string, options: DeferHalfCheckOptions): SqlStatement {
   return {
     text:
       `UPDATE ${table} SET check_count = check_count + $3::int, ` +
-      `next_check_at = now() + $4::float8 * interval '1 millisecond', last_error = $6, ` +
+      `next_check_at = CASE WHEN $5::boolean THEN NULL ELSE now() + $4::float8 * interval '1 millisecond' END, last_error = $6, ` +
       `parked_at = CASE WHEN $5::boolean THEN now() ELSE NULL END ` +
       `WHERE id = $1::uuid AND status = 'HALF' AND parked_at IS NULL AND check_count = $2::int ` +
       `RETURNING check_count`,

@@ -28,7 +28,7 @@ export function fenceHalfMessage(
     text:
       `WITH fence AS (INSERT INTO ${markerTable} (transaction_id) VALUES ($2) ` +
       `ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id) ` +
-      `UPDATE ${outboxTable} SET status = 'ROLLED_BACK', next_check_at = NULL, last_error = $3 ` +
+      `UPDATE ${outboxTable} SET status = 'ROLLED_BACK', next_check_at = NULL, parked_at = NULL, last_error = $3 ` +
       `WHERE id = $1::uuid AND status = 'HALF' AND EXISTS (SELECT 1 FROM fence) RETURNING id::text AS id`,
     values: [id, transactionId, note],
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidHalfDecisionError } from '../errors.js';
 import { prepareMessage } from '../prepare-message.js';
 import { claimDueHalfMessages } from './claim-due-half-messages.js';
 import { deferHalfCheck } from './defer-half-check.js';
@@ -43,7 +44,7 @@ describe('resolveHalfMessage', () => {
       `WITH target AS MATERIALIZED (SELECT id, key FROM ${T} WHERE id = $1::uuid AND status = 'HALF'), ` +
         `key_lock AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(${KEY_LOCK_NAMESPACE}, hashtext(key))) AS n FROM target WHERE key IS NOT NULL) ` +
         `UPDATE ${T} AS o SET status = 'READY', seq = nextval(pg_get_serial_sequence($2::text, 'seq')::regclass), ` +
-        `next_check_at = NULL, last_error = COALESCE($3, o.last_error) ` +
+        `next_check_at = NULL, parked_at = NULL, last_error = COALESCE($3, o.last_error) ` +
         `FROM target CROSS JOIN key_lock WHERE o.id = target.id AND o.status = 'HALF' RETURNING o.id::text AS id`,
     );
     // The table name travels as a value, for pg_get_serial_sequence: never pasted into a string literal.
@@ -53,10 +54,16 @@ describe('resolveHalfMessage', () => {
   it('rolls back by compare-and-set with the reason bound', () => {
     const statement = resolveHalfMessage(T, ID, 'ROLLBACK', "it's gone");
     expect(statement.text).toBe(
-      `UPDATE ${T} SET status = 'ROLLED_BACK', next_check_at = NULL, last_error = COALESCE($2, last_error) ` +
+      `UPDATE ${T} SET status = 'ROLLED_BACK', next_check_at = NULL, parked_at = NULL, last_error = COALESCE($2, last_error) ` +
         `WHERE id = $1::uuid AND status = 'HALF' RETURNING id::text AS id`,
     );
     expect(statement.values).toEqual([ID, "it's gone"]);
+  });
+
+  it('refuses anything but COMMIT and ROLLBACK instead of taking it for one of them', () => {
+    for (const decision of ['commit', 'MAYBE', 'UNKNOWN', undefined]) {
+      expect(() => resolveHalfMessage(T, ID, decision as never, null)).toThrow(InvalidHalfDecisionError);
+    }
   });
 
   it('reads the status and notes an undecided message', () => {
@@ -80,7 +87,8 @@ describe('back-check statements', () => {
   it('defers a check guarded by the count seen at the claim, parking when told', () => {
     const statement = deferHalfCheck(T, ID, { seenCheckCount: 14, counted: 1, nextCheckInMs: 30000, park: true, note: 'parked' });
     expect(statement.text).toBe(
-      `UPDATE ${T} SET check_count = check_count + $3::int, next_check_at = now() + $4::float8 * interval '1 millisecond', last_error = $6, ` +
+      `UPDATE ${T} SET check_count = check_count + $3::int, ` +
+        `next_check_at = CASE WHEN $5::boolean THEN NULL ELSE now() + $4::float8 * interval '1 millisecond' END, last_error = $6, ` +
         `parked_at = CASE WHEN $5::boolean THEN now() ELSE NULL END ` +
         `WHERE id = $1::uuid AND status = 'HALF' AND parked_at IS NULL AND check_count = $2::int RETURNING check_count`,
     );
@@ -96,7 +104,7 @@ describe('back-check statements', () => {
     const fence = fenceHalfMessage(T, M, ID, 'tx', 'no marker');
     expect(fence.text).toBe(
       `WITH fence AS (INSERT INTO ${M} (transaction_id) VALUES ($2) ON CONFLICT (transaction_id) DO NOTHING RETURNING transaction_id) ` +
-        `UPDATE ${T} SET status = 'ROLLED_BACK', next_check_at = NULL, last_error = $3 ` +
+        `UPDATE ${T} SET status = 'ROLLED_BACK', next_check_at = NULL, parked_at = NULL, last_error = $3 ` +
         `WHERE id = $1::uuid AND status = 'HALF' AND EXISTS (SELECT 1 FROM fence) RETURNING id::text AS id`,
     );
     expect(fence.values).toEqual([ID, 'tx', 'no marker']);
@@ -108,6 +116,8 @@ describe('back-check statements', () => {
   it('lists, resumes and measures half messages', () => {
     const all = listHalfMessages(T, { parkedOnly: false, limit: 10 });
     expect(all.text).toContain(`FROM ${T} WHERE status = 'HALF' ORDER BY created_at LIMIT $1`);
+    // A parked row is checked by no one until an operator acts: no next check to show.
+    expect(all.text).toContain('CASE WHEN parked_at IS NULL THEN next_check_at END AS next_check_at');
     expect(all.values).toEqual([10]);
     expect(listHalfMessages(T, { parkedOnly: true, limit: 5 }).text).toContain(`WHERE status = 'HALF' AND parked_at IS NOT NULL ORDER BY`);
     const resume = resumeHalfChecks(T, [ID]);

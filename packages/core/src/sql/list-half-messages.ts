@@ -22,12 +22,15 @@ export interface ListHalfMessagesOptions {
   limit: number;
 }
 
-/** Undecided half messages, oldest first. */
+/**
+ * Undecided half messages, oldest first. A parked row is checked by no one until an operator acts,
+ * so it shows no next check (also for rows parked before parking cleared `next_check_at`).
+ */
 export function listHalfMessages(table: string, options: ListHalfMessagesOptions): SqlStatement {
   return {
     text:
       `SELECT id::text AS id, topic, key, producer_group, transaction_id, check_count, marker_check, parked_at, ` +
-      `next_check_at, last_error, created_at, (EXTRACT(EPOCH FROM (now() - created_at)) * 1000)::float8 AS age_ms ` +
+      `CASE WHEN parked_at IS NULL THEN next_check_at END AS next_check_at, last_error, created_at, (EXTRACT(EPOCH FROM (now() - created_at)) * 1000)::float8 AS age_ms ` +
       `FROM ${table} WHERE status = 'HALF'${options.parkedOnly ? ' AND parked_at IS NOT NULL' : ''} ` +
       `ORDER BY created_at LIMIT $1`,
     values: [options.limit],

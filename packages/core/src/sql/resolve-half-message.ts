@@ -1,3 +1,4 @@
+import { InvalidHalfDecisionError } from '../errors.js';
 import type { SqlStatement } from '../ports.js';
 import { KEY_LOCK_NAMESPACE } from './insert-messages.js';
 
@@ -17,6 +18,12 @@ export type HalfDecision = 'COMMIT' | 'ROLLBACK';
  *
  * `note` is written to `last_error` when given (why it was rolled back, who decided); null keeps
  * what is there.
+ *
+ * A decided row is no longer waiting for anything, so the decision clears the back-check's marks:
+ * `next_check_at` and `parked_at` (a parked row an operator commits is not "parked" any more).
+ * `check_count` is kept: after a decision it records how many counted checks the message used
+ * before it was decided (0 when the producer decided it). Only COMMIT and ROLLBACK are
+ * decisions; anything else throws instead of falling through to one of them.
  */
 export function resolveHalfMessage(table: string, id: string, decision: HalfDecision, note: string | null): SqlStatement {
   if (decision === 'COMMIT') {
@@ -26,17 +33,20 @@ export function resolveHalfMessage(table: string, id: string, decision: HalfDeci
         `key_lock AS MATERIALIZED (SELECT count(pg_advisory_xact_lock(${KEY_LOCK_NAMESPACE}, hashtext(key))) AS n ` +
         `FROM target WHERE key IS NOT NULL) ` +
         `UPDATE ${table} AS o SET status = 'READY', seq = nextval(pg_get_serial_sequence($2::text, 'seq')::regclass), ` +
-        `next_check_at = NULL, last_error = COALESCE($3, o.last_error) ` +
+        `next_check_at = NULL, parked_at = NULL, last_error = COALESCE($3, o.last_error) ` +
         `FROM target CROSS JOIN key_lock WHERE o.id = target.id AND o.status = 'HALF' RETURNING o.id::text AS id`,
       values: [id, table, note],
     };
   }
-  return {
-    text:
-      `UPDATE ${table} SET status = 'ROLLED_BACK', next_check_at = NULL, last_error = COALESCE($2, last_error) ` +
-      `WHERE id = $1::uuid AND status = 'HALF' RETURNING id::text AS id`,
-    values: [id, note],
-  };
+  if (decision === 'ROLLBACK') {
+    return {
+      text:
+        `UPDATE ${table} SET status = 'ROLLED_BACK', next_check_at = NULL, parked_at = NULL, last_error = COALESCE($2, last_error) ` +
+        `WHERE id = $1::uuid AND status = 'HALF' RETURNING id::text AS id`,
+      values: [id, note],
+    };
+  }
+  throw new InvalidHalfDecisionError(decision);
 }
 
 /** The status of one message (after a compare-and-set found nothing to change). */

@@ -71,6 +71,27 @@ describe('HttpCheckerClient with createCheckerHandler', () => {
     expect(calls).toBe(3);
   });
 
+  it('signs every request anew: the same message asked many times at once is never taken for a replay', async () => {
+    const registry = new CheckerRegistry();
+    registry.register('g', () => 'UNKNOWN');
+    const url = await serve(createCheckerHandler({ secret: SECRET, checkers: registry, logger: silentLogger }));
+    const checker = new HttpCheckerClient({ url, secret: SECRET, timeoutMs: 5_000, retries: 0, logger: silentLogger });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => checker.check(message)));
+    expect(answers).toEqual(Array(20).fill('UNKNOWN'));
+  });
+
+  it('gets a generic failure from the endpoint, never the checker\'s own error text', async () => {
+    const registry = new CheckerRegistry();
+    registry.register('g', () => {
+      throw new Error('db at postgres://app:pw-123@10.0.0.5/orders is down');
+    });
+    const url = await serve(createCheckerHandler({ secret: SECRET, checkers: registry, logger: silentLogger }));
+    const failure = (await client(url).check(message).catch((error: unknown) => error)) as CheckerFailedError;
+    expect(failure).toBeInstanceOf(CheckerFailedError);
+    expect(failure.message).toMatch(/application's log \(ref [0-9a-f]{16}\)/);
+    expect(failure.message).not.toMatch(/pw-123|10\.0\.0\.5|postgres/);
+  });
+
   it('refuses a bad configuration early', () => {
     expect(() => new HttpCheckerClient({ url: 'http://x', secret: 'short' })).toThrow(InvalidConfigError);
     expect(() => new HttpCheckerClient({ secret: SECRET })).toThrow(/checker endpoint/);

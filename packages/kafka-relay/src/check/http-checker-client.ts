@@ -1,4 +1,5 @@
 import {
+  CheckEndpointErrorCode,
   CHECK_SIGNATURE_HEADER,
   CHECK_TIMESTAMP_HEADER,
   CheckerFailedError,
@@ -42,8 +43,13 @@ export const DEFAULT_HTTP_CHECKER_OPTIONS = Object.freeze({ timeoutMs: 5_000, re
  * - 500 from the endpoint (the checker threw) or a 200 with nonsense → a failed check (counted);
  * - connection refused, timeout, 404 (no checker for the group on that instance), other statuses
  *   → retried, then "no checker reachable" (not counted);
- * - 401 (the secret does not match) → "not reachable" at once, logged as an error: a configuration
- *   mistake must not use up checks.
+ * - 401 (the secret does not match, or the clocks differ by more than the endpoint's window) →
+ *   "not reachable" at once, logged as an error: a configuration mistake must not use up checks;
+ * - 401 `OUTBOX_CHECK_REPLAYED` (something on the way sent the request twice) → retried, with a
+ *   newly signed request.
+ *
+ * Every request is signed at a timestamp later than the one before (at least 1 ms): the endpoint
+ * accepts each signed request once, so two of ours must never share a signature.
  */
 export class HttpCheckerClient implements CheckerResolver {
   readonly #secret: string;
@@ -53,6 +59,7 @@ export class HttpCheckerClient implements CheckerResolver {
   private readonly retries: number;
   private readonly retryDelayMs: number;
   private readonly logger: Logger;
+  private lastSignedAt = 0;
 
   constructor(options: HttpCheckerOptions) {
     // Signs once to validate the secret's shape now, not at the first check.
@@ -72,6 +79,12 @@ export class HttpCheckerClient implements CheckerResolver {
     this.logger = options.logger ?? createConsoleLogger('warn', { component: 'outbox-relay' });
   }
 
+  /** Ms since the epoch, strictly after the previous request's: no two requests share a signature. */
+  private nextTimestamp(): number {
+    this.lastSignedAt = Math.max(Date.now(), this.lastSignedAt + 1);
+    return this.lastSignedAt;
+  }
+
   /** The URL asked for a group (undefined: none configured). */
   urlFor(producerGroup: string): string | undefined {
     return this.urls[producerGroup] ?? this.url;
@@ -85,7 +98,7 @@ export class HttpCheckerClient implements CheckerResolver {
     let last = '';
     for (let attempt = 0; attempt <= this.retries; attempt += 1) {
       if (attempt > 0) await delay(this.retryDelayMs * 2 ** (attempt - 1));
-      const { timestamp, signature } = signCheckRequest(this.#secret, body);
+      const { timestamp, signature } = signCheckRequest(this.#secret, body, this.nextTimestamp());
       let response: Response;
       let text: string;
       try {
@@ -109,8 +122,19 @@ export class HttpCheckerClient implements CheckerResolver {
       if (response.status === 500 && code === 'OUTBOX_CHECKER_FAILED') {
         throw new CheckerFailedError(group, `the checker threw: ${errorText(text)}`, { messageId: message.id });
       }
+      if (response.status === 401 && code === CheckEndpointErrorCode.replayed) {
+        last = `HTTP 401 ${code}: the endpoint had seen this signed request already`;
+        continue;
+      }
+      if (response.status === 401 && code === CheckEndpointErrorCode.stale) {
+        this.logger.error('the checker endpoint refused the request\'s timestamp: the relay\'s and the application\'s clocks differ by more than the endpoint\'s window', {
+          producerGroup: group,
+          url,
+        });
+        throw new CheckerUnavailableError(group, 'the endpoint refused the request\'s timestamp (401): sync the clocks of the relay and the application');
+      }
       if (response.status === 401) {
-        this.logger.error('the checker endpoint refused the relay\'s signature: the shared secrets differ (or the clocks, by more than 5 minutes)', {
+        this.logger.error('the checker endpoint refused the relay\'s signature: the shared secrets differ', {
           producerGroup: group,
           url,
         });

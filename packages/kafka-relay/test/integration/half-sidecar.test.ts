@@ -7,6 +7,7 @@ import {
   CheckerRegistry,
   createCheckerHandler,
   encodeCheckRequest,
+  newMessageId,
   signCheckRequest,
   silentLogger,
   type HalfMessageView,
@@ -150,6 +151,8 @@ describe('sidecar mode: the relay in its own process, the checker behind HTTP', 
         producerGroup: GROUP,
         checks: MAX_CHECKS,
         parked: true,
+        // Nothing checks a parked message until an operator acts: no next check to show.
+        nextCheckAt: null,
         reason: `parked after ${MAX_CHECKS} of ${MAX_CHECKS} checks; last: the checker answered UNKNOWN`,
       });
     }
@@ -169,6 +172,8 @@ describe('sidecar mode: the relay in its own process, the checker behind HTTP', 
     expect(JSON.parse(rollback.stdout)).toEqual({ action: 'rollback', done: [toRollBack], unchanged: [] });
     await waitFor(async () => (await statusOf(prisma, toCommit)) === 'PUBLISHED', 30_000, 'the committed message to be published');
     expect(await statusOf(prisma, toRollBack)).toBe('ROLLED_BACK');
+    // The decision took the parking marks off; check_count keeps the checks the message used.
+    for (const id of [toCommit, toRollBack]) expect(await rowOf(prisma, id)).toMatchObject({ parkedAt: null, nextCheckAt: null, checkCount: MAX_CHECKS });
 
     // An operator cannot overturn a decision either.
     const overturn = await runCli(['half', 'commit', toRollBack], env);
@@ -179,6 +184,11 @@ describe('sidecar mode: the relay in its own process, the checker behind HTTP', 
     expect(await topicRecordCount(topic)).toBe(2);
     const bad = await runCli(['half', 'commit', 'not-an-id'], env);
     expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/Not a message id: "not-an-id"; nothing was changed/);
+    const unknown = newMessageId();
+    const missing = await runCli(['half', 'rollback', unknown], env);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toEqual({ action: 'rollback', done: [], unchanged: [{ id: unknown, status: 'NOT_FOUND' }] });
   });
 
   it('refuses a wrong secret: the endpoint answers 401 and the relay uses up no check', async () => {

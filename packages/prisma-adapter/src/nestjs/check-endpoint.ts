@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, HttpCode, Inject, Post, Req, Res, type Type } from '@nestjs/common';
-import type { CheckerHttpHandler } from '@outboxkit/core';
+import { CheckEndpointErrorCode, type CheckerHttpHandler } from '@outboxkit/core';
 
 /** The core's Node handler for the sidecar back-check, built from the module options. */
 export const OUTBOX_CHECK_HANDLER = Symbol.for('outboxkit.nestjs.check-handler');
@@ -15,6 +15,10 @@ type RawRequest = IncomingMessage & { body?: unknown; rawBody?: Buffer };
  * signed back-check and gets the answer of the producer group's checker. The signature covers the
  * raw body, and Nest's JSON parser has consumed it by the time a controller runs, so the
  * application must be created with `NestFactory.create(AppModule, { rawBody: true })`.
+ *
+ * Everything else — the signature and its replay window, the generic error bodies (a checker's
+ * exception is logged, redacted, never sent back) — is the core handler's, so the Express and
+ * the Nest endpoints answer alike.
  */
 export function createCheckController(path: string): Type<unknown> {
   @Controller(path)
@@ -29,7 +33,7 @@ export function createCheckController(path: string): Type<unknown> {
       } else if (req.body !== undefined && req.readableEnded) {
         const text = JSON.stringify({
           error: 'the check endpoint needs the raw request body: create the application with NestFactory.create(AppModule, { rawBody: true })',
-          code: 'OUTBOX_CHECKER_MISCONFIGURED',
+          code: CheckEndpointErrorCode.misconfigured,
         });
         res.statusCode = 500;
         res.setHeader('content-type', 'application/json');

@@ -6,9 +6,13 @@ import {
   insertHalfMessage,
   insertTxMarker,
   InvalidConfigError,
+  newMessageId,
   prepareMessage,
+  resolveHalf,
   silentLogger,
+  type CheckerResolver,
   type HalfCheckEvents,
+  type LocalTransactionState,
 } from '@outboxkit/core';
 import { createPrismaHalfCheckService, createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
@@ -114,6 +118,68 @@ describe('HalfCheckService on Prisma', () => {
     expect(await admin.rollback([b.messageId])).toEqual([{ id: b.messageId, ok: true }]);
     expect(await admin.rollback([a.messageId])).toEqual([{ id: a.messageId, ok: false, status: 'READY' }]);
     expect(await admin.resume([b.messageId])).toEqual([{ id: b.messageId, ok: false, status: 'ROLLED_BACK' }]);
-    await expect(admin.commit(['nope'])).rejects.toBeInstanceOf(InvalidConfigError);
+    await expect(admin.commit(['nope'])).rejects.toMatchObject({ code: 'OUTBOX_INVALID_MESSAGE_ID' });
+    await expect(admin.commit([])).rejects.toBeInstanceOf(InvalidConfigError);
+    const unknown = newMessageId();
+    expect(await admin.commit([unknown])).toEqual([{ id: unknown, ok: false, status: 'NOT_FOUND' }]);
+    expect(await admin.rollback([unknown])).toEqual([{ id: unknown, ok: false, status: 'NOT_FOUND' }]);
+  });
+
+  it('resolveHalf takes exactly COMMIT or ROLLBACK and an existing message id; anything else changes nothing', async () => {
+    const sent = await outbox.sendHalf({ topic: 'r', value: 1, producerGroup: uniqueName('resolve') }, async () => 'UNKNOWN');
+    for (const decision of ['MAYBE', 'commit', 'rollback', 'UNKNOWN', undefined]) {
+      await expect(resolveHalf(sent.messageId, decision as never, { outbox })).rejects.toMatchObject({ code: 'OUTBOX_INVALID_HALF_DECISION' });
+      expect(await status(sent.messageId)).toBe('HALF');
+    }
+    await expect(resolveHalf('not-a-uuid', 'COMMIT', { outbox })).rejects.toMatchObject({ code: 'OUTBOX_INVALID_MESSAGE_ID' });
+    await expect(resolveHalf(newMessageId(), 'COMMIT', { outbox })).rejects.toMatchObject({ code: 'OUTBOX_HALF_NOT_FOUND' });
+    await expect(resolveHalf(newMessageId(), 'ROLLBACK', { outbox })).rejects.toMatchObject({ code: 'OUTBOX_HALF_NOT_FOUND' });
+    await resolveHalf(sent.messageId, 'COMMIT', { outbox });
+    expect(await status(sent.messageId)).toBe('READY');
+  });
+
+  it('a checker answering something that is not a state counts a failed check and never rolls back', async () => {
+    const group = uniqueName('garbage');
+    const answers = ['commit', 'MAYBE', undefined, { state: 'COMMIT' }];
+    let asked = 0;
+    const checker: CheckerResolver = { check: async () => answers[asked++] as LocalTransactionState };
+    const service = createPrismaHalfCheckService(outbox, { checker, checkImmunityMs: 0, checkIntervalMs: 1, pollIntervalMs: 25, maxChecks: 10 });
+    const sent = await outbox.sendHalf({ topic: 'g', value: 1, producerGroup: group }, async () => 'UNKNOWN');
+    for (let check = 1; check <= answers.length; check += 1) {
+      await waitFor(async () => (await service.checkOnce()) > 0, `check ${check}`);
+      const row = await prisma.outboxMessage.findUniqueOrThrow({ where: { id: sent.messageId } });
+      expect(row).toMatchObject({ status: 'HALF', checkCount: check });
+      expect(row.lastError).toMatch(/COMMIT, ROLLBACK or UNKNOWN/);
+    }
+    expect(service.stats.checks).toMatchObject({ ERROR: answers.length, ROLLBACK: 0, COMMIT: 0 });
+    await resolveHalf(sent.messageId, 'ROLLBACK', { outbox });
+  });
+
+  it('a decision clears the parking marks; a parked row shows no next check; check_count keeps the checks used', async () => {
+    const group = uniqueName('parking');
+    const registry = new CheckerRegistry();
+    registry.register(group, () => 'UNKNOWN');
+    const service = createPrismaHalfCheckService(outbox, { checker: registry, checkImmunityMs: 0, checkIntervalMs: 1, pollIntervalMs: 25, maxChecks: 2 });
+    const admin = new HalfMessageAdmin(outbox.executor);
+    const byOperator = await outbox.sendHalf({ topic: 'p', value: 1, producerGroup: group }, async () => 'UNKNOWN');
+    const byProducer = await outbox.sendHalf({ topic: 'p', value: 2, producerGroup: group }, async () => 'UNKNOWN');
+    const ids = [byOperator.messageId, byProducer.messageId];
+    const rows = () => prisma.outboxMessage.findMany({ where: { id: { in: ids } } });
+    await waitFor(async () => {
+      await service.checkOnce();
+      return (await rows()).every((row) => row.parkedAt !== null);
+    }, 'both messages parked');
+
+    const parked = (await admin.list({ parkedOnly: true })).filter((m) => ids.includes(m.id));
+    expect(parked).toHaveLength(2);
+    for (const message of parked) expect(message).toMatchObject({ parked: true, nextCheckAt: null, checkCount: 2 });
+    for (const row of await rows()) expect(row.nextCheckAt).toBeNull();
+
+    expect(await admin.commit([byOperator.messageId])).toEqual([{ id: byOperator.messageId, ok: true }]);
+    await resolveHalf(byProducer.messageId, 'ROLLBACK', { outbox });
+    for (const row of await rows()) {
+      expect(row).toMatchObject({ parkedAt: null, nextCheckAt: null, checkCount: 2 });
+      expect(row.status).toBe(row.id === byOperator.messageId ? 'READY' : 'ROLLED_BACK');
+    }
   });
 });

@@ -25,11 +25,44 @@ export interface CheckRequestBody {
 }
 
 /**
- * The endpoint's answer: 200 `{ state }`; 404 `{ error, code: 'OUTBOX_CHECKER_UNAVAILABLE' }` when
- * this instance has no checker for the group (not counted by the relay); 500 `{ error, code:
- * 'OUTBOX_CHECKER_FAILED' }` when the checker threw (counted); 401 for a bad signature.
+ * The `code` of every error body the check endpoint sends. The `error` text beside it is written
+ * by outboxkit, never copied from a checker's exception (that goes to the application's log).
  */
-export type CheckResponseBody = { state: LocalTransactionState } | { error: string; code: string };
+export const CheckEndpointErrorCode = Object.freeze({
+  /** 401: no signature headers, or not the shared secret's signature of this body. */
+  unauthorized: 'OUTBOX_CHECK_UNAUTHORIZED',
+  /** 401: a genuine signature whose timestamp is outside the endpoint's window (clocks differ). */
+  stale: 'OUTBOX_CHECK_STALE',
+  /** 401: this signed request was already accepted (a replay). */
+  replayed: 'OUTBOX_CHECK_REPLAYED',
+  /** 400: signed, but not a check request of this protocol. */
+  badRequest: 'OUTBOX_BAD_CHECK_REQUEST',
+  /** 404: no checker for the group on this instance (the relay does not count it). */
+  unavailable: 'OUTBOX_CHECKER_UNAVAILABLE',
+  /** 405: not a POST. */
+  methodNotAllowed: 'OUTBOX_METHOD_NOT_ALLOWED',
+  /** 413: body above `maxBodyBytes`. */
+  bodyTooLarge: 'OUTBOX_BODY_TOO_LARGE',
+  /** 500: the checker threw or answered nonsense (the relay counts it); details in the app's log under `ref`. */
+  checkerFailed: 'OUTBOX_CHECKER_FAILED',
+  /** 500: the endpoint is mounted where it cannot read the raw body. */
+  misconfigured: 'OUTBOX_CHECKER_MISCONFIGURED',
+} as const);
+
+export type CheckEndpointErrorCode = (typeof CheckEndpointErrorCode)[keyof typeof CheckEndpointErrorCode];
+
+/** An error answer of the endpoint; `ref` ties a 500 to its line in the application's log. */
+export interface CheckErrorBody {
+  error: string;
+  code: CheckEndpointErrorCode;
+  ref?: string;
+}
+
+/**
+ * The endpoint's answer: 200 `{ state }`, or a `CheckErrorBody` (see `CheckEndpointErrorCode` for
+ * the statuses and what the relay does with each).
+ */
+export type CheckResponseBody = { state: LocalTransactionState } | CheckErrorBody;
 
 export function encodeCheckRequest(message: HalfMessageView): string {
   const { value, createdAt, ...rest } = message;
@@ -44,10 +77,19 @@ export function encodeCheckRequest(message: HalfMessageView): string {
   return JSON.stringify(body);
 }
 
-/** Parses and validates a request body; throws a TypeError saying what is wrong. */
+/** Parses and validates a request body; throws a TypeError saying what is wrong (never quoting the body). */
 export function decodeCheckRequest(text: string): HalfMessageView {
-  const body = JSON.parse(text) as Partial<CheckRequestBody>;
-  if (body?.protocol !== CHECK_PROTOCOL_VERSION) throw new TypeError(`unsupported protocol ${String(body?.protocol)}`);
+  let body: Partial<CheckRequestBody> | null;
+  try {
+    body = JSON.parse(text) as Partial<CheckRequestBody> | null;
+  } catch {
+    throw new TypeError('the body is not JSON');
+  }
+  if (body === null || typeof body !== 'object') throw new TypeError('the body is not a JSON object');
+  if (body.protocol !== CHECK_PROTOCOL_VERSION) {
+    const shown = (JSON.stringify(body.protocol) ?? 'undefined').slice(0, 40);
+    throw new TypeError(`unsupported protocol ${shown} (this endpoint speaks ${CHECK_PROTOCOL_VERSION}: upgrade the older side)`);
+  }
   const m = body.message;
   if (!m || typeof m !== 'object') throw new TypeError('message is missing');
   for (const field of ['id', 'topic', 'producerGroup', 'transactionId', 'createdAt'] as const) {

@@ -5,15 +5,20 @@ import { InvalidConfigError } from '../../errors.js';
 export const CHECK_SIGNATURE_HEADER = 'x-outboxkit-signature';
 /** Header carrying the time the request was signed, ms since the epoch; part of what is signed. */
 export const CHECK_TIMESTAMP_HEADER = 'x-outboxkit-timestamp';
-/** How far a request's timestamp may be from the receiver's clock. Default 5 minutes. */
+/**
+ * How far a request's timestamp may be from the receiver's clock: the replay window. Default 5
+ * minutes; the check endpoint takes a shorter one (`toleranceMs`) and refuses a request it has
+ * already accepted inside the window (check-replay-guard.ts).
+ */
 export const DEFAULT_SIGNATURE_TOLERANCE_MS = 300_000;
 const MIN_SECRET_LENGTH = 16;
 
 /**
  * Requests from the relay to the application's checker endpoint are signed with the shared secret
  * rather than carrying it: HMAC-SHA256 over `<timestamp>.<body>`. The secret never crosses the
- * wire, a captured request cannot be replayed outside the tolerance window or with another body,
- * and the receiver compares in constant time.
+ * wire, a captured request cannot be replayed outside the tolerance window or with another body
+ * (nor, at the endpoint, inside it: each signed request is accepted once), and the receiver
+ * compares in constant time.
  */
 export function signCheckRequest(secret: string, body: string, timestampMs: number = Date.now()): { timestamp: string; signature: string } {
   assertSecret(secret);
@@ -27,6 +32,31 @@ export interface VerifyOptions {
   now?: number;
 }
 
+/**
+ * What a request's signature headers say:
+ * - `missing`: a header is absent;
+ * - `invalid`: not the secret's signature of this body at this timestamp (or a malformed timestamp);
+ * - `stale`: a genuine signature, but the timestamp is outside the window — reported apart, because
+ *   it means "the clocks differ" rather than "the secrets differ", and only a holder of the secret
+ *   can make one;
+ * - `valid`.
+ */
+export type SignatureVerdict = 'valid' | 'missing' | 'invalid' | 'stale';
+
+export function checkSignature(
+  secret: string,
+  body: string,
+  timestamp: string | undefined,
+  signature: string | undefined,
+  options: VerifyOptions = {},
+): SignatureVerdict {
+  if (typeof timestamp !== 'string' || typeof signature !== 'string' || timestamp === '' || signature === '') return 'missing';
+  if (!/^\d{1,16}$/.test(timestamp)) return 'invalid';
+  if (!constantTimeEqual(`v1=${digest(secret, timestamp, body)}`, signature)) return 'invalid';
+  const tolerance = options.toleranceMs ?? DEFAULT_SIGNATURE_TOLERANCE_MS;
+  return Math.abs((options.now ?? Date.now()) - Number(timestamp)) > tolerance ? 'stale' : 'valid';
+}
+
 /** True when `signature` is the secret's signature of `body` at `timestamp`, and the timestamp is fresh. */
 export function verifyCheckSignature(
   secret: string,
@@ -35,10 +65,7 @@ export function verifyCheckSignature(
   signature: string | undefined,
   options: VerifyOptions = {},
 ): boolean {
-  if (typeof timestamp !== 'string' || typeof signature !== 'string' || !/^\d{1,16}$/.test(timestamp)) return false;
-  const tolerance = options.toleranceMs ?? DEFAULT_SIGNATURE_TOLERANCE_MS;
-  if (Math.abs((options.now ?? Date.now()) - Number(timestamp)) > tolerance) return false;
-  return constantTimeEqual(`v1=${digest(secret, timestamp, body)}`, signature);
+  return checkSignature(secret, body, timestamp, signature, options) === 'valid';
 }
 
 /** Compares two strings without revealing, through timing, where they first differ. */
