@@ -7,7 +7,9 @@ import {
   InvalidMessageError,
   LocalTransactionFencedError,
   LocalTransactionRollback,
+  NestedTransactionError,
   NoActiveTransactionError,
+  RollbackOnlyError,
 } from '../errors.js';
 import type { Outbox } from '../outbox.js';
 import type { SqlExecutor } from '../ports.js';
@@ -229,8 +231,11 @@ async function runDatabaseLocal<T>(
     return { state: run.state, value: run.value };
   } catch (error) {
     if (error instanceof RollbackRequested) return { state: 'ROLLBACK', value: undefined };
-    // The step threw (or was fenced): outboxkit rolled its transaction back and saw it happen.
-    if (!workDone) return { state: 'ROLLBACK', value: undefined, error };
+    // The step threw (or was fenced), or outboxkit refused to commit it (a caught failure of a
+    // joined call, a nested call left running; docs/guarantees.md §4.8): rolled back, and seen.
+    if (!workDone || error instanceof RollbackOnlyError || error instanceof NestedTransactionError) {
+      return { state: 'ROLLBACK', value: undefined, error };
+    }
     // The step finished but the commit failed: it may or may not have committed. The marker knows.
     return { state: 'UNKNOWN', value: undefined, error };
   }

@@ -39,6 +39,34 @@ export class OrderService {
     return messageId;
   }
 
+  /** docs/guarantees.md §4.8: the outer catches the inner failure and returns. */
+  @Transactional()
+  async placeCatching(ids: [string, string], key: string, inner: 'required' | 'nested'): Promise<string> {
+    await this.db.order.create({ data: { id: ids[0], customer: key, sku: 'outer', quantity: 1 } });
+    send({ topic: 'orders.created', key, type: 'outer', value: {} });
+    try {
+      if (inner === 'nested') await this.reserveNested(ids[1], key);
+      else await this.reserveRequired(ids[1], key);
+    } catch {
+      return 'backordered';
+    }
+    return 'reserved';
+  }
+
+  @Transactional({ propagation: 'nested' })
+  async reserveNested(id: string, key: string): Promise<void> {
+    await this.db.order.create({ data: { id, customer: key, sku: 'inner', quantity: 1 } });
+    send({ topic: 'orders.created', key, type: 'inner', value: {} });
+    throw new Error('out of stock');
+  }
+
+  @Transactional()
+  async reserveRequired(id: string, key: string): Promise<void> {
+    await this.db.order.create({ data: { id, customer: key, sku: 'inner', quantity: 1 } });
+    send({ topic: 'orders.created', key, type: 'inner', value: {} });
+    throw new Error('out of stock');
+  }
+
   @TransactionChecker('payments')
   check(message: HalfMessageView): 'COMMIT' | 'ROLLBACK' {
     return message.key === this.constructor.name ? 'COMMIT' : 'ROLLBACK';
@@ -111,6 +139,23 @@ describe('decorators compiled as TC39 standard decorators', () => {
     await expect(service.place(failed, true)).rejects.toThrow('declined');
     expect(await prisma.order.count({ where: { id: failed } })).toBe(0);
     expect(await prisma.outboxMessage.count({ where: { key: failed } })).toBe(0);
+  });
+
+  it("propagation: a caught 'required' failure fails the commit; a 'nested' one is undone at its savepoint", async () => {
+    const service = new fixture.OrderService(outbox.client);
+    const required = randomUUID();
+    await expect(service.placeCatching([randomUUID(), randomUUID()], required, 'required')).rejects.toMatchObject({
+      name: 'RollbackOnlyError',
+      code: 'OUTBOX_ROLLBACK_ONLY',
+    });
+    expect(await prisma.order.count({ where: { customer: required } })).toBe(0);
+    expect(await prisma.outboxMessage.count({ where: { key: required } })).toBe(0);
+
+    const nested = randomUUID();
+    expect(await service.placeCatching([randomUUID(), randomUUID()], nested, 'nested')).toBe('backordered');
+    expect((await prisma.order.findMany({ where: { customer: nested } })).map((o) => o.sku)).toEqual(['outer']);
+    const messages = await prisma.outboxMessage.findMany({ where: { key: nested } });
+    expect(messages.map((m) => [m.type, m.status])).toEqual([['outer', 'READY']]);
   });
 
   it('@TransactionChecker and @InboxHandler register per instance', async () => {

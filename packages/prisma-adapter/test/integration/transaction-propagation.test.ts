@@ -246,3 +246,23 @@ describe("propagation 'requiresNew': its own transaction on its own connection",
     expect(seen).toBeNull();
   });
 });
+
+describe('half messages and propagation', () => {
+  it("a caught joined failure in a database-mode local step rolls the half message back at once", async () => {
+    const key = randomUUID();
+    const result = await db.outbox.sendHalf(
+      { topic: 'orders.placed', key, value: {}, producerGroup: 'propagation' },
+      async () => {
+        await place(key, 'local');
+        await new Inventory().reserveRequired(key, true).catch(() => undefined);
+        return 'COMMIT';
+      },
+      { localTransaction: 'database' },
+    );
+    expect(result).toMatchObject({ localState: 'ROLLBACK', status: 'ROLLED_BACK' });
+    expect(result.error).toBeInstanceOf(RollbackOnlyError);
+    const rows = await db.prisma.outboxMessage.findMany({ where: { key } });
+    expect(rows.map((row) => row.status)).toEqual(['ROLLED_BACK']); // the half row; nothing of the local step
+    expect(await db.prisma.order.count({ where: { customer: key } })).toBe(0);
+  });
+});
