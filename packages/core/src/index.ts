@@ -29,6 +29,8 @@ export {
 export { HEADERS, RESERVED_HEADER_PREFIX, type OutboxMessageInput, type PreparedMessage, type StoredMessage } from './message.js';
 export { newMessageId, isUuid } from './message-id.js';
 export { prepareMessage, type PrepareOptions } from './prepare-message.js';
+export { topicNameProblem, MAX_TOPIC_LENGTH, RESERVED_TOPIC_PREFIX } from './topic-name.js';
+export { MAX_JSON_DEPTH } from './storable-json.js';
 export { MessageStatus, canTransition, assertTransition } from './message-states.js';
 export type {
   SqlStatement,
@@ -47,6 +49,7 @@ export { TypedEvents } from './events.js';
 export {
   resolveOutboxSettings,
   DEFAULT_OUTBOX_OPTIONS,
+  type MessageLimits,
   type OutboxOptions,
   type ResolvedOutboxSettings,
 } from './outbox-settings.js';

@@ -13,6 +13,18 @@ export interface OutboxOptions {
    */
   maxMessageBytes?: number;
   /**
+   * Longest message key `send` accepts, in UTF-8 bytes. Default 1,024: a key names what the
+   * messages are about (an order id, a tenant and an aggregate), and Kafka hashes it on every
+   * record; a longer one is almost always a payload sent as the key by mistake.
+   */
+  maxKeyBytes?: number;
+  /**
+   * Most bytes of headers `send` accepts: the names and values of the message's headers plus its
+   * `type` (sent as a header), in UTF-8. Default 16,384: room for tracing context and W3C baggage
+   * (whose own limit is 8,192 bytes) and a few of your own; outboxkit's own headers do not count.
+   */
+  maxHeaderBytes?: number;
+  /**
    * Defaults for transactions outboxkit opens (timeoutMs, maxWaitMs, isolationLevel). Default: the
    * adapter's. Propagation is not one of them: it is chosen per call.
    */
@@ -28,27 +40,43 @@ export interface OutboxOptions {
 
 export const DEFAULT_OUTBOX_OPTIONS = Object.freeze({
   maxMessageBytes: 1_000_000,
+  maxKeyBytes: 1_024,
+  maxHeaderBytes: 16_384,
   registerAsDefault: true,
 });
 
-export interface ResolvedOutboxSettings {
-  tables: QualifiedTables;
+/** The size limits `send` checks every message against (see OutboxOptions). */
+export interface MessageLimits {
   maxMessageBytes: number;
+  maxKeyBytes: number;
+  maxHeaderBytes: number;
+}
+
+export interface ResolvedOutboxSettings extends MessageLimits {
+  tables: QualifiedTables;
   transaction: TransactionOptions;
   logger: Logger;
   registerAsDefault: boolean;
 }
 
 export function resolveOutboxSettings(options: OutboxOptions = {}): ResolvedOutboxSettings {
-  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_OUTBOX_OPTIONS.maxMessageBytes;
-  if (!Number.isInteger(maxMessageBytes) || maxMessageBytes <= 0) {
-    throw new InvalidConfigError('maxMessageBytes', `must be a positive integer, got ${String(maxMessageBytes)}`);
-  }
+  const maxMessageBytes = positiveInteger('maxMessageBytes', options.maxMessageBytes ?? DEFAULT_OUTBOX_OPTIONS.maxMessageBytes);
+  const maxKeyBytes = positiveInteger('maxKeyBytes', options.maxKeyBytes ?? DEFAULT_OUTBOX_OPTIONS.maxKeyBytes);
+  const maxHeaderBytes = positiveInteger('maxHeaderBytes', options.maxHeaderBytes ?? DEFAULT_OUTBOX_OPTIONS.maxHeaderBytes);
   return {
     tables: qualifyTables(options.tables),
     maxMessageBytes,
+    maxKeyBytes,
+    maxHeaderBytes,
     transaction: checkDefaultTransactionOptions(options.transaction),
     logger: options.logger ?? createConsoleLogger('warn', { component: 'outboxkit' }),
     registerAsDefault: options.registerAsDefault ?? DEFAULT_OUTBOX_OPTIONS.registerAsDefault,
   };
+}
+
+function positiveInteger(setting: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new InvalidConfigError(setting, `must be a positive integer (bytes), got ${String(value)}`);
+  }
+  return value;
 }

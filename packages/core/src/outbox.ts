@@ -2,7 +2,7 @@ import { describeThrown, InvalidTransactionOptionsError, NoActiveTransactionErro
 import { TypedEvents } from './events.js';
 import type { OutboxMessageInput, PreparedMessage } from './message.js';
 import { MessageStatus } from './message-states.js';
-import { resolveOutboxSettings, type OutboxOptions, type ResolvedOutboxSettings } from './outbox-settings.js';
+import { resolveOutboxSettings, type MessageLimits, type OutboxOptions, type ResolvedOutboxSettings } from './outbox-settings.js';
 import type { TransactionOptions, TransactionPort } from './ports.js';
 import { prepareMessage } from './prepare-message.js';
 import { insertMessages } from './sql/insert-messages.js';
@@ -42,6 +42,12 @@ export class Outbox<TClient = unknown> {
 
   get maxMessageBytes(): number {
     return this.settings.maxMessageBytes;
+  }
+
+  /** The size limits every message sent through this Outbox is checked against. */
+  get messageLimits(): MessageLimits {
+    const { maxMessageBytes, maxKeyBytes, maxHeaderBytes } = this.settings;
+    return { maxMessageBytes, maxKeyBytes, maxHeaderBytes };
   }
 
   /**
@@ -144,7 +150,7 @@ export function sendInCurrentTransaction(message: OutboxMessageInput): string {
   const scope = currentScope();
   if (!scope) throw new NoActiveTransactionError();
   scope.assertOpen('send a message'); // before validating: a late send says so, whatever it carries
-  const prepared = prepareMessage(message, { maxMessageBytes: scope.owner.maxMessageBytes });
+  const prepared = prepareMessage(message, scope.owner.messageLimits);
   scope.enqueue(prepared);
   return prepared.id;
 }

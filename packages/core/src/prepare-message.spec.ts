@@ -50,6 +50,17 @@ describe('prepareMessage', () => {
     expect(() => prepareMessage({ topic: 't', value: 1, headers: { a: 1 as never } }, options)).toThrow(/string/);
   });
 
+  it('bounds the key and the headers (with the type) by the limits it is given, in UTF-8 bytes', () => {
+    const limits = { maxMessageBytes: 1000, maxKeyBytes: 4, maxHeaderBytes: 6 };
+    expect(() => prepareMessage({ topic: 't', key: 'abcd', value: 1 }, limits)).not.toThrow();
+    expect(() => prepareMessage({ topic: 't', key: 'abé', value: 1 }, limits)).not.toThrow();
+    expect(() => prepareMessage({ topic: 't', key: 'abcé', value: 1 }, limits)).toThrow(/key is 5 bytes \(UTF-8\), above the limit of 4 \(maxKeyBytes\)/);
+    expect(() => prepareMessage({ topic: 't', type: 'T', headers: { h: 'vvvv' }, value: 1 }, limits)).not.toThrow();
+    expect(() => prepareMessage({ topic: 't', type: 'TT', headers: { h: 'vvvv' }, value: 1 }, limits)).toThrow(/headers take 7 bytes/);
+    // Without limits of its own, the Outbox defaults apply.
+    expect(() => prepareMessage({ topic: 't', key: 'k'.repeat(1_025), value: 1 }, { maxMessageBytes: 1e6 })).toThrow(/maxKeyBytes/);
+  });
+
   it('rejects a message above maxMessageBytes, counting key and headers', () => {
     expect(() => prepareMessage({ topic: 't', value: 'x'.repeat(990), key: 'k'.repeat(20) }, options)).toThrow(MessageTooLargeError);
     expect(() => prepareMessage({ topic: 't', value: 'x'.repeat(900) }, options)).not.toThrow();

@@ -9,10 +9,18 @@
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
-/** What is wrong with `text` for the database, or undefined when it can be stored as it is. */
-export function unstorableCharacter(text: string): 'a NUL character (\\u0000)' | 'a lone surrogate' | undefined {
-  if (text.includes('\u0000')) return 'a NUL character (\\u0000)';
-  if (LONE_SURROGATE.test(text)) return 'a lone surrogate';
+export type UnstorableCharacter = 'nul' | 'lone-surrogate';
+
+/** How an error message names each kind. */
+export const UNSTORABLE_CHARACTER_NAMES: Readonly<Record<UnstorableCharacter, string>> = Object.freeze({
+  nul: 'a NUL character (\\u0000)',
+  'lone-surrogate': 'a lone surrogate (an unpaired half of a UTF-16 surrogate pair)',
+});
+
+/** What in `text` the database cannot store, or undefined when it can be stored as it is. */
+export function unstorableCharacter(text: string): UnstorableCharacter | undefined {
+  if (text.includes('\u0000')) return 'nul';
+  if (LONE_SURROGATE.test(text)) return 'lone-surrogate';
   return undefined;
 }
 

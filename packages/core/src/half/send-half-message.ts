@@ -131,7 +131,7 @@ export async function runHalfTransaction<T>(
     throw new InvalidMessageError('transactionId', 'must be a non-empty string (or leave it out: the message id is used)');
   }
   const { producerGroup: _group, transactionId: _tx, checkImmunityMs: _imm, ...input } = message;
-  const base = prepareMessage(input, { maxMessageBytes: outbox.maxMessageBytes, producerGroup });
+  const base = prepareMessage(input, { ...outbox.messageLimits, producerGroup });
   const prepared = { ...base, transactionId: transactionId ?? base.id };
 
   const timeoutMs = options.timeoutMs ?? outbox.settings.transaction.timeoutMs ?? DEFAULT_LOCAL_TIMEOUT_MS;

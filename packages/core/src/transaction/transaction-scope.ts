@@ -1,5 +1,6 @@
 import { NestedTransactionError, RollbackOnlyError, TransactionClosedError, TransactionClosingError } from '../errors.js';
 import type { PreparedMessage } from '../message.js';
+import type { MessageLimits } from '../outbox-settings.js';
 import type { Savepoints, TransactionHandle } from '../ports.js';
 import { currentFrame, type SavepointFrame } from './savepoint-frame.js';
 
@@ -186,5 +187,5 @@ export class TransactionScope<TClient = unknown> {
 
 /** The slice of an Outbox a scope needs, kept narrow to avoid an import cycle. */
 export interface ScopeOwner {
-  readonly maxMessageBytes: number;
+  readonly messageLimits: MessageLimits;
 }
