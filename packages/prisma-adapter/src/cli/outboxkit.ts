@@ -10,9 +10,11 @@ const USAGE = `usage:
   outboxkit sql [options]                  print the DDL (for other migration tools)
 
 options:
-  --schema <file|dir>       Prisma schema file or multi-file schema folder
-                            (default: prisma.config.ts's schema, else prisma/schema.prisma, schema.prisma, prisma/)
-  --migrations <dir>        migrations folder (default: prisma.config.ts's, else migrations/ beside the datasource)
+  --config <file>           Prisma config file, loaded with the project's Prisma
+                            (default: the one Prisma finds: prisma.config.ts, prisma7.config.ts, .config/prisma.ts, ...)
+  --schema <file|dir>       Prisma schema file or multi-file schema folder (default: the config's schema,
+                            else schema.prisma, prisma/schema.prisma, prisma/schema/, prisma/)
+  --migrations <dir>        migrations folder (default: the config's, else migrations/ beside the datasource)
   --schema-name <name>      database schema for the tables (needs schemas = [...] in the datasource)
   --outbox-table <name>     default outbox_message
   --inbox-table <name>      default inbox_message
@@ -26,6 +28,7 @@ options:
   -h, --help`;
 
 const OPTIONS = {
+  config: { type: 'string' },
   schema: { type: 'string' },
   migrations: { type: 'string' },
   'schema-name': { type: 'string' },
@@ -70,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
   const options: PrismaInitOptions = {
     tables,
     payload: payload as PayloadMode,
+    ...(values.config !== undefined ? { config: values.config } : {}),
     ...(values.schema ? { schema: values.schema } : {}),
     ...(values.migrations ? { migrations: values.migrations } : {}),
     ...(values['schema-name'] ? { schemaName: values['schema-name'] } : {}),
@@ -81,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
     const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL;
     const report = await prismaCheck({ ...options, ...(databaseUrl ? { databaseUrl } : {}) });
     for (const problem of report.problems) process.stdout.write(`missing  ${problem}\n`);
+    for (const note of report.notes) process.stdout.write(`note     ${note}\n`);
     if (!report.checked.includes('database')) {
       process.stdout.write('note     database not checked: pass --database-url or set DATABASE_URL\n');
     }

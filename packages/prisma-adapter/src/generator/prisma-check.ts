@@ -15,6 +15,8 @@ export interface PrismaCheckReport {
   /** What was checked (`schema`, `migrations`, `database`). */
   checked: string[];
   ok: boolean;
+  /** What the user should know about how the project was read (see PrismaProject.notes). */
+  notes: string[];
 }
 
 /**
@@ -27,7 +29,7 @@ export async function prismaCheck(options: PrismaCheckOptions = {}): Promise<Pri
   const problems: string[] = [];
   const datasource = project.summary.datasource;
   if (!datasource) {
-    return { problems: [`schema: ${project.schemaPath} has no datasource block`], checked: ['schema'], ok: false };
+    return { problems: [`schema: ${project.schemaPath} has no datasource block`], checked: ['schema'], ok: false, notes: project.notes };
   }
   const dialect = dialectForProvider(datasource.provider);
   const schemaName = resolveSchemaName(options.schemaName, datasource.schemas);
@@ -70,5 +72,5 @@ export async function prismaCheck(options: PrismaCheckOptions = {}): Promise<Pri
     problems.push(...inspection.problems);
     checked.push('database');
   }
-  return { problems, checked, ok: problems.length === 0 };
+  return { problems, checked, ok: problems.length === 0, notes: project.notes };
 }

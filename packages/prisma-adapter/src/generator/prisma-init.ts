@@ -78,7 +78,7 @@ export async function planPrismaInit(options: PrismaInitOptions = {}): Promise<P
 
   const changes: FileChange[] = [];
   const contents = new Map(project.files.map((f) => [f.path, f.content]));
-  const notes: string[] = [];
+  const notes: string[] = [...project.notes];
 
   // The datasource must list the schema when the tables go to a named one.
   if (schemaName !== undefined && !summary.datasource.schemas!.includes(schemaName)) {
@@ -114,7 +114,9 @@ export async function planPrismaInit(options: PrismaInitOptions = {}): Promise<P
   const addedModels = missing.map((table) => table.model);
   if (missing.length > 0) {
     const text = missing.map((table) => renderPrismaModel(table, dialect, schemaName)).join('\n\n');
-    const target = project.isFolder ? path.join(project.schemaPath, OUTBOXKIT_SCHEMA_FILE) : project.schemaPath;
+    // In a multi-file schema, a file of its own beside the datasource's: inside the schema folder
+    // even when the folder given (or found) is a parent of it, like prisma/ for prisma/schema/.
+    const target = project.isFolder ? path.join(path.dirname(summary.datasource.file), OUTBOXKIT_SCHEMA_FILE) : project.schemaPath;
     const before = contents.get(target) ?? (existsSync(target) ? undefined : '');
     if (before === undefined) throw new InvalidConfigError('--schema', `${target} exists but is not part of the schema`);
     const header = before.includes(MODELS_HEADER) ? '' : `${MODELS_HEADER}\n\n`;
