@@ -1,5 +1,6 @@
 // `npm run demo`: the Express order service, the relay as its own process and the inventory
-// consumer, on a real PostgreSQL and a real Kafka broker. Places orders over HTTP (some made to
+// consumer, on a real PostgreSQL (in a database of its own, created for the run and dropped at
+// the end: see openDemoDatabase) and a real Kafka broker. Places orders over HTTP (some made to
 // fail and roll back), replays a few records to show the inbox skipping redeliveries, checks the
 // outcome against the database and the topic, stops everything it started, and prints one JSON
 // object with the counts as its last line. Exits non-zero if any invariant does not hold.
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
-import { ensurePostgres, createDatabase } from './postgres.mjs';
+import { createOwnedDatabase, dropAbandonedDatabases } from './postgres.mjs';
 import { applyMigrations } from './migrate.mjs';
 import { ensureKafka } from './kafka.mjs';
 
@@ -115,14 +116,36 @@ async function readWholeTopic(kafka, topic) {
   return records;
 }
 
+const DATABASE_PREFIX = 'outboxkit_demo';
+
+/**
+ * The demo's database: a new one per run, `outboxkit_demo_<random>`, marked as the demo's, so the
+ * demo never drops a database it did not create, whatever server DATABASE_URL names. Databases
+ * of earlier runs on this host that were killed before dropping theirs are dropped first.
+ */
+export async function openDemoDatabase() {
+  const abandoned = await dropAbandonedDatabases(DATABASE_PREFIX);
+  if (abandoned.length > 0) log(`dropped ${abandoned.length} database(s) left by earlier demo runs that were killed: ${abandoned.join(', ')}`);
+  return createOwnedDatabase(DATABASE_PREFIX);
+}
+
 async function main() {
-  await ensurePostgres();
-  const databaseUrl = await createDatabase('outboxkit_demo');
+  const database = await openDemoDatabase();
+  log(`database ${database.name} created for this run (dropped at the end; the demo drops no database it did not create)`);
+  try {
+    return await runDemo(database);
+  } finally {
+    await database.drop().catch((error) => log(`could not drop database ${database.name}: ${error.message}`));
+  }
+}
+
+async function runDemo(database) {
+  const databaseUrl = database.url;
   await applyMigrations(databaseUrl);
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   await db.query('INSERT INTO stock_items (sku, available) SELECT unnest($1::text[]), $2', [SKUS, INITIAL_STOCK]);
-  log('database outboxkit_demo migrated and seeded');
+  log(`database ${database.name} migrated and seeded`);
 
   const kafkaServer = await ensureKafka();
   const topic = kafkaServer.external ? `orders.created.${randomBytes(4).toString('hex')}` : 'orders.created';
@@ -151,6 +174,10 @@ async function main() {
     await waitUntil(() => stats().processed >= committed.length, 60_000, 'the consumer to handle every order');
 
     // Redeliveries: the first records again, byte for byte, as Kafka would after a consumer crash.
+    log(
+      `re-sending the first ${REPLAYED} records on purpose, byte for byte, as Kafka redelivers after a consumer crash ` +
+        'or a rebalance: the inbox must recognise each by its message id and skip it (duplicatesSkipped below)',
+    );
     const firstRecords = (await readWholeTopic(kafka, topic)).slice(0, REPLAYED);
     const producer = kafka.producer();
     await producer.connect();
@@ -192,6 +219,11 @@ async function main() {
       result.rolledBackOnKafka === 0 &&
       result.duplicatesSkipped === REPLAYED &&
       stockMatches;
+    log(
+      `duplicatesSkipped ${result.duplicatesSkipped}: the ${REPLAYED} records re-sent above, each received a second time and ` +
+        `not applied again (stock ${stockMatches ? 'matches' : 'does NOT match'} the committed orders exactly once); ` +
+        `rolledBack ${result.rolledBack}: orders made to fail after writing, none of them on Kafka (${rolledBackOnKafka})`,
+    );
     return { result: { ...result, ok }, ok };
   } finally {
     await Promise.all(children.map(stopChild));
@@ -200,7 +232,7 @@ async function main() {
   }
 }
 
-main().then(
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main().then(
   ({ result, ok }) => {
     console.log(JSON.stringify(result));
     process.exit(ok ? 0 : 1);

@@ -1,5 +1,6 @@
 // PostgreSQL for the tests, the demo and the benchmarks: find (or start) a server, and create
-// and drop throwaway databases on it.
+// and drop throwaway databases on it (createOwnedDatabase: ones a script may drop on a server it
+// does not own).
 //
 // The server is the one DATABASE_URL points at when it is set (its database part is replaced
 // by `postgres` for the admin connection, and by the database's own name in databaseUrl());
@@ -9,7 +10,9 @@
 // Plain ESM on node builtins and `pg`, so it runs before anything is built.
 
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { promisify } from 'node:util';
 import pg from 'pg';
 
@@ -195,6 +198,95 @@ export async function dropDatabase(name) {
   validateName(name);
   await ensurePostgres();
   await withClient(adminUrl(), (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+}
+
+// ---- databases a process owns: created under a fresh name, marked, dropped only with the mark ----
+//
+// For a script that runs against a server it does not own (the demo uses whatever DATABASE_URL
+// names): it creates a database under a name nobody has (prefix + random suffix; CREATE DATABASE
+// fails rather than replace one), marks it with COMMENT ON DATABASE, and drops it only while the
+// mark is its own. A database someone else made — whatever it is called — is never touched.
+
+const OWNED_MARK = 'outboxkit-owned ';
+
+function ownershipMark(prefix, token) {
+  return `${OWNED_MARK}${JSON.stringify({ prefix, token, host: hostname(), pid: process.pid, createdAt: new Date().toISOString() })}`;
+}
+
+function readOwnershipMark(comment) {
+  if (typeof comment !== 'string' || !comment.startsWith(OWNED_MARK)) return undefined;
+  try {
+    const mark = JSON.parse(comment.slice(OWNED_MARK.length));
+    return mark && typeof mark === 'object' ? mark : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function databaseComment(client, name) {
+  const { rows } = await client.query(`SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`, [name]);
+  return rows.length === 0 ? { exists: false } : { exists: true, comment: rows[0].comment };
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code !== 'ESRCH'; // EPERM: alive, someone else's
+  }
+}
+
+/**
+ * Creates a database `<prefix>_<random>` marked as this process's, and returns its name, URL and
+ * `drop()`, which drops it only while it still carries that mark (and throws otherwise).
+ */
+export async function createOwnedDatabase(prefix) {
+  validateName(prefix, 'database prefix');
+  const token = randomBytes(6).toString('hex');
+  const name = validateName(`${prefix}_${token}`);
+  await ensurePostgres();
+  await withClient(adminUrl(), async (client) => {
+    await client.query(`CREATE DATABASE ${quoteIdent(name)}`);
+    await client.query(`COMMENT ON DATABASE ${quoteIdent(name)} IS ${client.escapeLiteral(ownershipMark(prefix, token))}`);
+  });
+  return { name, url: databaseUrl(name), drop: () => dropOwnedDatabase(name, token) };
+}
+
+async function dropOwnedDatabase(name, token) {
+  await withClient(adminUrl(), async (client) => {
+    const found = await databaseComment(client, name);
+    if (!found.exists) return;
+    if (readOwnershipMark(found.comment)?.token !== token) {
+      throw new Error(`refusing to drop database ${name}: it does not carry the mark this run set on it (was it replaced?); drop it yourself if it is not needed`);
+    }
+    await client.query(`DROP DATABASE ${quoteIdent(name)} WITH (FORCE)`);
+  });
+}
+
+/**
+ * Drops the databases `<prefix>_…` that a process of this host created with createOwnedDatabase
+ * and that is gone now (killed before it could drop them); returns their names. One of a process
+ * still running, of another host, or without the mark is left alone.
+ */
+export async function dropAbandonedDatabases(prefix) {
+  validateName(prefix, 'database prefix');
+  await ensurePostgres();
+  return withClient(adminUrl(), async (client) => {
+    const { rows } = await client.query(
+      `SELECT datname, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE starts_with(datname, $1)`,
+      [`${prefix}_`],
+    );
+    const dropped = [];
+    for (const { datname, comment } of rows) {
+      const mark = readOwnershipMark(comment);
+      if (!mark || mark.prefix !== prefix || datname !== `${prefix}_${mark.token}`) continue;
+      if (mark.host !== hostname() || !Number.isInteger(mark.pid) || isAlive(mark.pid)) continue;
+      await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`);
+      dropped.push(datname);
+    }
+    return dropped;
+  });
 }
 
 /**

@@ -40,10 +40,18 @@ function listFiles(dir) {
     .sort();
 }
 
+/** What each step says before it starts: a long step must not look like a hang. */
+const DOING = {
+  install: `installing the workspace with ${PNPM.replace('@', ' ')} (first run ~1-2 min) …`,
+  'prisma-generate': 'generating the Prisma client (offline) …',
+  build: `building the packages (${PACKAGES.join(', ')}) …`,
+};
+
 function step(name, inputs, action) {
   const stamp = path.join(STAMP_DIR, `.outboxkit-${name}.stamp`);
   const digest = hashFiles(inputs());
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
+  process.stderr.write(`[setup] ${DOING[name] ?? `${name} …`}\n`);
   const started = Date.now();
   action();
   writeFileSync(stamp, hashFiles(inputs()));

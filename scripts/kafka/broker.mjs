@@ -172,6 +172,7 @@ export async function startKafka(options = {}) {
     if (removeDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
+  process.stderr.write(`[kafka] starting a broker (Kafka ${version}, KRaft, one node) on ${brokers}, ~10-20 s …\n`);
   try {
     if (!existsSync(join(logDir, 'meta.properties'))) await formatStorage(jvm, propsFile);
     await launch();

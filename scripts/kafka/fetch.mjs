@@ -118,7 +118,7 @@ export async function fetchKafka() {
   return withLock(join(home, '.lock'), async () => {
     if (await isComplete(libs)) return { version, home, libs }; // another process won
     const started = Date.now();
-    log(`fetching Apache Kafka ${version} jars from Maven Central into ${libs}`);
+    log(`fetching Kafka ${version} from Maven Central with Maven (first run only, ~1 min) into ${libs} …`);
     // Copy into a private temp dir and rename at the end so `libs` is never
     // observed half-populated, even if this process is killed mid-copy.
     const tmp = join(home, `libs.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
