@@ -12,9 +12,12 @@ export interface RelayProcess {
   output: () => string;
 }
 
-/** Starts the real `outbox-relay` CLI (the built package) as its own process. */
-export function startRelayProcess(env: Record<string, string>): RelayProcess {
-  const child = spawn(process.execPath, [RELAY_BIN], {
+/**
+ * Starts the real `outbox-relay` CLI (the built package) as its own process, with `args` after
+ * the program name and `nodeArgs` (e.g. `--import` of a test hook) before it.
+ */
+export function startRelayProcess(env: Record<string, string>, args: string[] = [], nodeArgs: string[] = []): RelayProcess {
+  const child = spawn(process.execPath, [...nodeArgs, RELAY_BIN, ...args], {
     env: { ...process.env, OUTBOX_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -32,6 +32,7 @@ export type OutboxErrorCode =
   | 'OUTBOX_CHECKER_UNAVAILABLE'
   | 'OUTBOX_CHECKER_FAILED'
   | 'OUTBOX_CHECKER_DUPLICATE'
+  | 'OUTBOX_DATABASE_TIMEOUT'
   | 'OUTBOX_DATABASE';
 
 export interface OutboxErrorOptions {
@@ -228,9 +229,15 @@ export class MessageTooLargeError extends OutboxError {
 
 /** A configuration value is wrong; the message says which and what is accepted. */
 export class InvalidConfigError extends OutboxError {
+  /** The setting (option path or environment variable) that was refused. */
+  readonly setting: string;
+  /** What was wrong with it and what is accepted (the message without the setting's name). */
+  readonly detail: string;
   constructor(setting: string, detail: string) {
     super('OUTBOX_INVALID_CONFIG', `Invalid outboxkit setting ${setting}: ${detail}`);
     this.name = 'InvalidConfigError';
+    this.setting = setting;
+    this.detail = detail;
   }
 }
 
@@ -467,6 +474,34 @@ export class DuplicateCheckerError extends OutboxError {
         `(pass { replace: true } to swap it on purpose).`,
     );
     this.name = 'DuplicateCheckerError';
+  }
+}
+
+/**
+ * PostgreSQL did not answer in time: no connection within the connect timeout (a wrong host, a
+ * firewall that drops packets, a port that accepts and stays silent), or a statement unanswered
+ * within the query timeout. `server` is host:port/database, never the credentials. Retriable:
+ * the server may come back.
+ */
+export class DatabaseTimeoutError extends OutboxError {
+  readonly server: string;
+  readonly phase: 'connect' | 'query';
+  readonly timeoutMs: number;
+  constructor(server: string, phase: 'connect' | 'query', timeoutMs: number, options: OutboxErrorOptions = {}) {
+    super(
+      'OUTBOX_DATABASE_TIMEOUT',
+      phase === 'connect'
+        ? `PostgreSQL at ${server} did not accept a connection within ${timeoutMs} ms. Check that the connection string ` +
+            'points at a running PostgreSQL server reachable from here; on a slow network raise the connect timeout ' +
+            '(connectTimeoutMs, env OUTBOX_DB_CONNECT_TIMEOUT_MS).'
+        : `PostgreSQL at ${server} did not answer a statement within ${timeoutMs} ms. Check the server's health and ` +
+            'locks (pg_stat_activity); for longer statements raise the query timeout (queryTimeoutMs, env OUTBOX_DB_QUERY_TIMEOUT_MS).',
+      { retriable: true, ...options },
+    );
+    this.name = 'DatabaseTimeoutError';
+    this.server = server;
+    this.phase = phase;
+    this.timeoutMs = timeoutMs;
   }
 }
 

@@ -22,6 +22,7 @@ export {
   LeaseLostError,
   PublishTimeoutError,
   AcknowledgementFailedError,
+  DatabaseTimeoutError,
   toOutboxError,
   type OutboxErrorCode,
   type OutboxErrorOptions,
@@ -84,7 +85,7 @@ export {
   type PublishFunction,
 } from './relay/sql-relay-store.js';
 export { RelayLoop, type RelayLoopOptions } from './relay/relay-loop.js';
-export { RelayLanes, laneOf, lanePartitions, type RelayLanesOptions } from './relay/relay-lanes.js';
+export { RelayLanes, laneOf, lanePartitions, type RelayLanesOptions, type PublishingOutage } from './relay/relay-lanes.js';
 export {
   headerValue,
   messageIdFromHeader,

@@ -1,11 +1,12 @@
 import type { BackoffPolicy, Logger } from '@outboxkit/core';
 import pg from 'pg';
+import { explainPgError, pgClientConfig, type PgConnectionSettings } from './pg-connection.js';
 
 export interface NudgeListenerOptions {
-  connectionString: string;
+  /** Where and how to connect (with the connect and query timeouts). */
+  connection: PgConnectionSettings;
   /** Validated channel name (letters, digits, "_"). */
   channel: string;
-  applicationName: string;
   onNudge: (payload: string) => void;
   backoff: BackoffPolicy;
   logger: Logger;
@@ -42,8 +43,8 @@ export class NudgeListener {
   }
 
   private async connect(): Promise<void> {
-    const { connectionString, channel, applicationName, onNudge, logger } = this.options;
-    const client = new pg.Client({ connectionString, application_name: applicationName, keepAlive: true });
+    const { connection, channel, onNudge, logger } = this.options;
+    const client = new pg.Client(pgClientConfig(connection));
     let lost = false;
     const onLost = (error?: unknown) => {
       if (lost) return;
@@ -64,7 +65,7 @@ export class NudgeListener {
       await client.connect();
       await client.query(`LISTEN "${channel}"`);
     } catch (error) {
-      onLost(error);
+      onLost(explainPgError(error, connection));
       return;
     }
     if (this.stopped) {

@@ -1,16 +1,27 @@
 import { InvalidConfigError, type SqlExecutor, type SqlStatement, type SqlTransactionRunner, type SqlTransactionOptions } from '@outboxkit/core';
 import type { Client, Pool, PoolClient } from 'pg';
+import { leftUnanswered } from './pg-connection.js';
+
+/** Turns a driver error into the one callers see (explainPgError: timeouts become typed errors). */
+export type PgErrorExplainer = (error: unknown) => unknown;
+
+const asIs: PgErrorExplainer = (error) => error;
 
 /** The relay's own connection to the database: a pg Pool, so the sidecar needs no Prisma client. */
-export function pgExecutor(client: Pool | PoolClient | Client): SqlExecutor {
+export function pgExecutor(client: Pool | PoolClient | Client, explain: PgErrorExplainer = asIs): SqlExecutor {
+  const run = async (statement: SqlStatement) => {
+    try {
+      return await client.query(statement.text, statement.values as unknown[]);
+    } catch (error) {
+      throw explain(error);
+    }
+  };
   return {
     async query<Row>(statement: SqlStatement): Promise<Row[]> {
-      const result = await client.query(statement.text, statement.values as unknown[]);
-      return result.rows as Row[];
+      return (await run(statement)).rows as Row[];
     },
     async execute(statement: SqlStatement): Promise<number> {
-      const result = await client.query(statement.text, statement.values as unknown[]);
-      return result.rowCount ?? 0;
+      return (await run(statement)).rowCount ?? 0;
     },
   };
 }
@@ -38,12 +49,14 @@ export function beginStatement(settings: Readonly<Record<string, string>> = {}):
   return parts.join('; ');
 }
 
-export function pgTransactionRunner(pool: Pool): SqlTransactionRunner {
+export function pgTransactionRunner(pool: Pool, explain: PgErrorExplainer = asIs): SqlTransactionRunner {
   return {
     async transaction<T>(work: (executor: SqlExecutor) => Promise<T>, options: SqlTransactionOptions = {}): Promise<T> {
       // Validated before a connection is taken: a bad setting is a programming error, not a failed batch.
       const begin = beginStatement(options.settings);
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => {
+        throw explain(error);
+      });
       let broken = false;
       // pg-pool removes its idle error listener while a client is checked out, so a connection
       // the server ends while this transaction waits (for Kafka, say: a PostgreSQL restart, or an
@@ -53,17 +66,28 @@ export function pgTransactionRunner(pool: Pool): SqlTransactionRunner {
         broken = true;
       };
       client.on('error', onError);
+      // Without bind values: the simple query protocol, which runs BEGIN's several statements.
+      const simple = (text: string) =>
+        client.query(text).catch((error: unknown) => {
+          throw explain(error);
+        });
       try {
-        await client.query(begin);
-        const result = await work(pgExecutor(client));
-        await client.query('COMMIT');
+        await simple(begin);
+        const result = await work(pgExecutor(client, explain));
+        await simple('COMMIT');
         return result;
       } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          // The connection itself failed; do not return it to the pool.
+        if (leftUnanswered(error)) {
+          // The server never answered a statement: a ROLLBACK would only queue behind it. The
+          // connection is dropped instead, which ends the transaction on the server.
           broken = true;
+        } else {
+          try {
+            await client.query('ROLLBACK');
+          } catch {
+            // The connection itself failed; do not return it to the pool.
+            broken = true;
+          }
         }
         throw error;
       } finally {

@@ -26,6 +26,18 @@ export interface RelayHttpOptions {
 export interface RelayOptions {
   /** PostgreSQL connection string for the relay's own pool. */
   databaseUrl?: string;
+  /**
+   * Longest wait for a new database connection (TCP, TLS, authentication), ms: a server that
+   * accepts and never answers fails the start (or the batch) with a DatabaseTimeoutError instead
+   * of hanging. Default 10,000.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Longest a database statement may run, or go unanswered, ms (the session's statement_timeout
+   * and pg's query_timeout). More than leaseMs: a claim may wait that long for the row locks of a
+   * partition's previous owner. Default the larger of 30,000 and 2 × leaseMs.
+   */
+  queryTimeoutMs?: number;
   /** Kafka bootstrap brokers, e.g. ["127.0.0.1:9092"]. */
   brokers?: string[];
   /** Kafka client id. Default `outbox-relay`. */
@@ -89,6 +101,9 @@ export interface RelayOptions {
 
 export const DEFAULT_RELAY_OPTIONS = Object.freeze({
   clientId: 'outbox-relay',
+  connectTimeoutMs: 10_000,
+  /** The default query timeout is the larger of this and 2 × leaseMs. */
+  queryTimeoutMs: 30_000,
   batchSize: 500,
   pipelines: 2,
   minIdleMs: 10,
@@ -112,6 +127,8 @@ export const DEFAULT_RELAY_OPTIONS = Object.freeze({
 
 export interface ResolvedRelaySettings {
   clientId: string;
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
   tables: QualifiedTables & { lease: string; instance: string };
   batchSize: number;
   pipelines: number;
@@ -149,6 +166,8 @@ export function resolveRelaySettings(options: RelayOptions): ResolvedRelaySettin
   const schema = quoteIdentifier(options.tables?.schema ?? 'public', 'tables.schema');
   const settings: ResolvedRelaySettings = {
     clientId: options.clientId ?? d.clientId,
+    connectTimeoutMs: options.connectTimeoutMs ?? d.connectTimeoutMs,
+    queryTimeoutMs: options.queryTimeoutMs ?? Math.max(d.queryTimeoutMs, 2 * leaseMs),
     tables: {
       ...qualifyTables(options.tables),
       lease: `${schema}.${quoteIdentifier(options.leaseTables?.lease ?? d.leaseTable, 'leaseTables.lease')}`,
@@ -179,6 +198,8 @@ export function resolveRelaySettings(options: RelayOptions): ResolvedRelaySettin
     logger: options.logger ?? createConsoleLogger('info', { component: 'outbox-relay' }),
   };
   for (const name of [
+    'connectTimeoutMs',
+    'queryTimeoutMs',
     'batchSize',
     'pipelines',
     'minIdleMs',
@@ -206,6 +227,12 @@ export function resolveRelaySettings(options: RelayOptions): ResolvedRelaySettin
   settings.poolSize = settings.pipelines + POOL_CONNECTIONS_BESIDE_LANES;
   if (settings.maxIdleMs < settings.minIdleMs) {
     throw new InvalidConfigError('maxIdleMs', `must be at least minIdleMs (${settings.minIdleMs})`);
+  }
+  if (settings.queryTimeoutMs <= settings.leaseMs) {
+    throw new InvalidConfigError(
+      'queryTimeoutMs',
+      `must be more than leaseMs (${settings.leaseMs}): a claim may wait that long for the row locks of a partition's previous owner, got ${settings.queryTimeoutMs}`,
+    );
   }
   if (settings.heartbeatMs * 2 > settings.leaseMs) {
     throw new InvalidConfigError('heartbeatMs', `must be at most half of leaseMs (${settings.leaseMs}) so a lease is renewed in time`);

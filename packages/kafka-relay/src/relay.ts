@@ -261,10 +261,12 @@ export class Relay {
 
   private async startUp(): Promise<void> {
     const { logger } = this.settings;
+    // The ops endpoints first: a port that cannot be had fails the start before anything is
+    // connected or leased, and /healthz answers while the connections are being made.
+    if (this.ops) this.httpPort = await this.ops.start();
     await this.producers.ensureConnected();
     await this.leases.start();
     await this.listener?.start();
-    if (this.ops) this.httpPort = await this.ops.start();
     this.lanes.start();
     this.halfChecks?.start();
     if (this.cleaner) {

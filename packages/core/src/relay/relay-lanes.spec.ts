@@ -10,6 +10,15 @@ import type { SqlTransactionRunner } from './sql-transaction-runner.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls until `predicate` holds: these specs wait for conditions, never for a fixed time. */
+async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1);
+  }
+}
+
 describe('lanePartitions', () => {
   it('splits any set of partitions into disjoint shares that together cover it', () => {
     const held = [0, 1, 2, 3, 5, 8, 9, 13, 21, 30, 31];
@@ -53,10 +62,8 @@ describe('RelayLanes', () => {
       },
     });
     lanes.start();
-    await sleep(30);
+    await until(() => steps[1]! > 3 && steps[2]! > 3, 'lanes 1 and 2 to run on while lane 0 is stuck');
     expect(steps[0]).toBe(1);
-    expect(steps[1]).toBeGreaterThan(3);
-    expect(steps[2]).toBeGreaterThan(3);
     const stopped = lanes.stop();
     release();
     await stopped;
@@ -81,11 +88,60 @@ describe('RelayLanes', () => {
       },
     });
     lanes.start();
-    await sleep(30);
+    await until(() => steps[0]! > 3, 'lane 0 to run on while lane 1 backs off');
     await lanes.stop();
     expect(failures).toEqual([[1, 1]]);
     expect(steps[1]).toBe(1);
-    expect(steps[0]).toBeGreaterThan(3);
+  });
+
+  it('logs "publishing resumed" once, when the last failing lane succeeds, with the time down and the failed attempts', async () => {
+    const lines: Array<[string, string, Record<string, unknown> | undefined]> = [];
+    const logger = {
+      debug: () => {},
+      info: (m: string, f?: Record<string, unknown>) => void lines.push(['info', m, f]),
+      warn: (m: string, f?: Record<string, unknown>) => void lines.push(['warn', m, f]),
+      error: () => {},
+    };
+    let clock = 1_000;
+    let brokerUp = false;
+    const failed = [0, 0];
+    const resumed: unknown[] = [];
+    const lanes = new RelayLanes({
+      lanes: 2,
+      batchSize: 10,
+      minIdleMs: 1,
+      maxIdleMs: 1,
+      backoff: () => 1,
+      logger,
+      now: () => clock,
+      onResumed: (outage) => resumed.push(outage),
+      // Each reported failure takes 100 on the clock.
+      onError: () => void (clock += 100),
+      step: async (lane) => {
+        if (!brokerUp) {
+          failed[lane]! += 1;
+          throw new Error('broker down');
+        }
+        return 0;
+      },
+    });
+    lanes.start();
+    await until(() => failed[0]! >= 3 && failed[1]! >= 3, 'failures on both lanes');
+    brokerUp = true;
+    await until(() => resumed.length === 1, 'the resume');
+    const attempts = failed[0]! + failed[1]!;
+    // A few more rounds of successful steps log nothing more.
+    await sleep(20);
+    await lanes.stop();
+    const failures = lines.filter(([, m]) => m === 'relay step failed; backing off');
+    expect(failures.length).toBe(attempts);
+    expect(new Set(failures.map(([, , f]) => f?.lane))).toEqual(new Set([0, 1]));
+    expect(failures.every(([level, , f]) => level === 'warn' && typeof f?.retryInMs === 'number')).toBe(true);
+    const resumes = lines.filter(([, m]) => m === 'publishing resumed');
+    // Down from the first failure to the first success after the last one.
+    const outage = { downMs: attempts * 100, failedAttempts: attempts };
+    expect(resumes).toEqual([['info', 'publishing resumed', outage]]);
+    expect(resumed).toEqual([outage]);
   });
 
   it('refuses a lane count that is not a positive integer', () => {

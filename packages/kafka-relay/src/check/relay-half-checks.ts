@@ -7,7 +7,9 @@ import {
   type TableNamesOptions,
 } from '@outboxkit/core';
 import pg from 'pg';
-import { pgExecutor } from '../pg-transaction-runner.js';
+import { explainPgError, pgClientConfig, type PgConnectionSettings } from '../pg-connection.js';
+import { pgExecutor, type PgErrorExplainer } from '../pg-transaction-runner.js';
+import { DEFAULT_RELAY_OPTIONS } from '../relay-settings.js';
 
 /** The Relay's `halfMessages` option: the back-check's settings and where its checkers are. */
 export interface RelayHalfMessageOptions extends Omit<HalfCheckOptions, 'tables'> {
@@ -32,9 +34,10 @@ export class PgHalfCheckService extends HalfCheckService {
 
   constructor(
     private readonly pool: pg.Pool,
+    explain: PgErrorExplainer,
     options: Omit<ConstructorParameters<typeof HalfCheckService>[0], 'executor'>,
   ) {
-    super({ ...options, executor: pgExecutor(pool) });
+    super({ ...options, executor: pgExecutor(pool, explain) });
   }
 
   override async stop(): Promise<void> {
@@ -52,15 +55,23 @@ export class PgHalfCheckService extends HalfCheckService {
 export function createRelayHalfChecks(
   options: { databaseUrl?: string; tables?: TableNamesOptions; halfMessages?: false | RelayHalfMessageOptions },
   logger: Logger,
+  /** The relay's connect and query timeouts; default DEFAULT_RELAY_OPTIONS'. */
+  timeouts: Pick<PgConnectionSettings, 'connectTimeoutMs' | 'queryTimeoutMs'> = DEFAULT_RELAY_OPTIONS,
 ): PgHalfCheckService | undefined {
   if (options.halfMessages === false) return undefined;
   if (!options.databaseUrl) throw new InvalidConfigError('databaseUrl', 'is required (the PostgreSQL connection string)');
   const { checker, poolSize = 2, ...settings } = options.halfMessages ?? {};
   if (!Number.isInteger(poolSize) || poolSize <= 0) throw new InvalidConfigError('halfMessages.poolSize', `must be a positive integer, got ${String(poolSize)}`);
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: poolSize, application_name: 'outbox-relay half-checks' });
+  const connection: PgConnectionSettings = {
+    connectionString: options.databaseUrl,
+    applicationName: 'outbox-relay half-checks',
+    connectTimeoutMs: timeouts.connectTimeoutMs,
+    queryTimeoutMs: timeouts.queryTimeoutMs,
+  };
+  const pool = new pg.Pool({ ...pgClientConfig(connection), max: poolSize });
   // A pool error (server restarted under an idle connection) must not crash the process.
   pool.on('error', (error) => logger.warn('idle half-check database connection failed', { error }));
-  return new PgHalfCheckService(pool, {
+  return new PgHalfCheckService(pool, (error) => explainPgError(error, connection), {
     logger,
     ...settings,
     ...(options.tables ? { tables: options.tables } : {}),

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import {
   DEFAULT_RELAY_CHANNEL,
   InvalidConfigError,
+  InvalidMessageIdError,
   isUuid,
   listDeadMessages,
   notifyRelay,
@@ -12,7 +13,9 @@ import {
   type DeadMessageRow,
 } from '@outboxkit/core';
 import pg from 'pg';
+import { explainPgError, pgClientConfig } from '../pg-connection.js';
 import { pgExecutor } from '../pg-transaction-runner.js';
+import { commandDatabaseFromEnv } from './relay-env.js';
 
 export const DEAD_USAGE = `usage:
   outbox-relay dead list [--topic T] [--limit N]     one JSON line per DEAD message (oldest first)
@@ -38,33 +41,38 @@ export async function deadCommand(args: string[], env: NodeJS.ProcessEnv, out: (
     },
   });
   const [action, ...ids] = positionals;
-  if (values.help || (action !== 'list' && action !== 'retry')) {
+  if (values.help || (action !== 'list' && action !== 'retry') || (action === 'list' && ids.length > 0)) {
     out(DEAD_USAGE);
     return values.help ? 0 : 2;
   }
-  const databaseUrl = env.DATABASE_URL;
-  if (!databaseUrl) throw new InvalidConfigError('DATABASE_URL', 'is not set: the dead command needs the PostgreSQL connection string');
+  const connection = commandDatabaseFromEnv(env, 'dead');
   const table = qualifyTables({ schema: env.OUTBOX_SCHEMA || undefined, outbox: env.OUTBOX_TABLE || undefined }).outbox;
   const channel = env.OUTBOX_CHANNEL || DEFAULT_RELAY_CHANNEL;
 
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'outbox-relay dead' });
-  await client.connect();
+  // Checked before connecting: a typo in an id must not cost a round trip, nor hide behind a connection error.
+  if (action === 'retry' && values.all && ids.length > 0) throw new InvalidConfigError('dead retry', 'give message ids or --all, not both');
+  if (action === 'retry' && !values.all && ids.length === 0) {
+    out(DEAD_USAGE);
+    return 2;
+  }
+  const invalid = ids.filter((id) => !isUuid(id));
+  if (invalid.length > 0) throw new InvalidMessageIdError(invalid);
+  const limit = values.limit === undefined ? 1000 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit <= 0) throw new InvalidConfigError('--limit', `must be a positive integer, got "${values.limit}"`);
+
+  const explain = (error: unknown) => explainPgError(error, connection);
+  const client = new pg.Client(pgClientConfig(connection));
+  client.on('error', () => undefined);
+  await client.connect().catch((error: unknown) => {
+    throw explain(error);
+  });
   try {
-    const executor = pgExecutor(client);
+    const executor = pgExecutor(client, explain);
     if (action === 'list') {
-      const limit = values.limit === undefined ? 1000 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit <= 0) throw new InvalidConfigError('--limit', `must be a positive integer, got "${values.limit}"`);
       const rows = await executor.query<DeadMessageRow>(listDeadMessages(table, { topic: values.topic, limit }));
       for (const row of rows) out(JSON.stringify(toListed(row)));
       return 0;
     }
-    if (values.all && ids.length > 0) throw new InvalidConfigError('dead retry', 'give message ids or --all, not both');
-    if (!values.all && ids.length === 0) {
-      out(DEAD_USAGE);
-      return 2;
-    }
-    const invalid = ids.filter((id) => !isUuid(id));
-    if (invalid.length > 0) throw new InvalidConfigError('dead retry', `not message ids (UUIDs): ${invalid.join(', ')}`);
     const moved = await executor.query<{ id: string }>(values.all ? retryAllDeadMessages(table, values.topic) : retryDeadMessages(table, ids));
     const retried = moved.map((r) => r.id);
     const notDead = ids.filter((id) => !retried.includes(id.toLowerCase()));

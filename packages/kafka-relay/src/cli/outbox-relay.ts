@@ -1,45 +1,90 @@
-import { OutboxError } from '@outboxkit/core';
-import { Relay } from '../relay.js';
-import { relayOptionsFromEnv } from './relay-env.js';
-import { runReplayCommand } from './replay-command.js';
-import { deadCommand } from './dead-command.js';
-import { halfCommand } from './half-command.js';
+import { readFileSync } from 'node:fs';
+import { relayEnvHelp } from './relay-env-variables.js';
+import { installShutdownSignals, type ShutdownSignals } from './shutdown-signals.js';
 
-/** The sidecar: runs a Relay until SIGTERM or SIGINT, then finishes the batch in flight and exits. */
-async function main(): Promise<void> {
-  const [command, ...args] = process.argv.slice(2);
-  if (command === 'dead') {
-    process.exit(await deadCommand(args, process.env, (line) => process.stdout.write(`${line}\n`)));
-  }
-  if (command === 'half') {
-    process.exit(await halfCommand(args, process.env, (line) => process.stdout.write(`${line}\n`)));
-  }
-  const relay = new Relay(relayOptionsFromEnv(process.env));
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    relay.settings.logger.info('shutting down', { signal });
-    stopping = relay.stop().then(
-      () => process.exit(0),
-      (error) => {
-        relay.settings.logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  await relay.start();
-  relay.settings.logger.info('relay ready', {
-    instanceId: relay.settings.instanceId,
-    ...(relay.httpPort === undefined ? {} : { httpPort: relay.httpPort }),
-  });
+/**
+ * The `outbox-relay` command line: picks the command from the first argument and loads only what
+ * that command needs (the relay's modules take a while to load; --help and --version need none
+ * of them, and never connect anywhere). Exit codes: 0 done, 1 failed, 2 usage or configuration
+ * error (nothing was started).
+ */
+
+export const USAGE = `usage: outbox-relay                  run the relay until SIGTERM or SIGINT, configured by the environment below
+       outbox-relay dead …           DEAD messages: list, retry (outbox-relay dead --help)
+       outbox-relay half …           half messages: list, resume, commit, roll back (outbox-relay half --help)
+       outbox-relay replay …         dead letters back onto their topics (outbox-relay replay --help)
+       outbox-relay --help | -h      this text
+       outbox-relay --version | -v   the version
+
+environment of the relay:
+${relayEnvHelp()}`;
+
+export function relayVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
 }
 
-if (process.argv[2] === 'replay') process.exit(await runReplayCommand(process.argv.slice(3)));
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
 
-main().catch((error: unknown) => {
-  const message = error instanceof OutboxError ? error.message : error instanceof Error ? error.message : String(error);
-  process.stderr.write(`outbox-relay: ${message}\n`);
-  process.exit(1);
-});
+/** Runs the command of `argv` (the arguments after the program name); resolves with the exit code. */
+export async function runCli(argv: string[], signals: ShutdownSignals): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case undefined: {
+      const { runRelay } = await import('./run-relay.js');
+      return runRelay(process.env, signals);
+    }
+    case '--help':
+    case '-h':
+    case 'help':
+      out(USAGE);
+      return 0;
+    case '--version':
+    case '-v':
+      out(relayVersion());
+      return 0;
+    case 'dead': {
+      signals.release();
+      const { deadCommand } = await import('./dead-command.js');
+      return deadCommand(args, process.env, out);
+    }
+    case 'half': {
+      signals.release();
+      const { halfCommand } = await import('./half-command.js');
+      return halfCommand(args, process.env, out);
+    }
+    case 'replay': {
+      signals.release();
+      const { runReplayCommand } = await import('./replay-command.js');
+      return runReplayCommand(args);
+    }
+    default:
+      err(`outbox-relay: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+/** Errors that mean the command line or the environment was wrong: exit 2, nothing was done. */
+const USAGE_ERROR_CODES = new Set([
+  'OUTBOX_INVALID_CONFIG',
+  'OUTBOX_INVALID_MESSAGE_ID',
+  'OUTBOX_INVALID_HALF_DECISION',
+  'ERR_PARSE_ARGS_UNKNOWN_OPTION',
+  'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
+  'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL',
+]);
+
+/** The bin's entry: runs the command and exits with its code; an error becomes one line on stderr. */
+export async function main(argv: string[], signals: ShutdownSignals = installShutdownSignals()): Promise<never> {
+  let code: number;
+  try {
+    code = await runCli(argv, signals);
+  } catch (error) {
+    const { code: errorCode } = (error ?? {}) as { code?: unknown };
+    const usage = typeof errorCode === 'string' && USAGE_ERROR_CODES.has(errorCode);
+    err(`outbox-relay: ${error instanceof Error ? error.message : String(error)}`);
+    code = usage ? 2 : 1;
+  }
+  process.exit(code);
+}

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '@outboxkit/core';
+import { InvalidConfigError, type Logger } from '@outboxkit/core';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/prometheus-text.js';
 
 export interface Probe {
@@ -56,10 +56,22 @@ export class OpsServer {
       }
     });
     this.server = server;
+    const { host, port } = this.options;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
+      const refuse = (error: NodeJS.ErrnoException) => {
+        this.server = undefined;
+        // Listening is a matter of configuration: a port taken, an address not on this host.
+        reject(
+          new InvalidConfigError(
+            'http',
+            `cannot listen on ${host}:${port} (${error.code ?? error.message}): choose a free port and an address of this host ` +
+              '(http.port / http.host, env OUTBOX_HTTP_PORT / OUTBOX_HTTP_HOST)',
+          ),
+        );
+      };
+      server.once('error', refuse);
+      server.listen(port, host, () => {
+        server.off('error', refuse);
         resolve();
       });
     });

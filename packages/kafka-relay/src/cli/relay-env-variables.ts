@@ -1,0 +1,167 @@
+import { InvalidConfigError } from '@outboxkit/core';
+
+/**
+ * The sidecar's environment variables, one row each: the single source of what `outbox-relay
+ * --help` lists, what relay-env.ts reads, and what a refused value's error says is accepted.
+ */
+export interface RelayEnvVariable {
+  name: string;
+  /** How the value is read and checked. `half` rows are read by half-env.ts. */
+  kind: RelayEnvKind;
+  /** For `choice`: the accepted values. */
+  choices?: readonly string[];
+  /** The default, as a user would write it ("" when there is none). */
+  default: string;
+  /** What it sets. */
+  help: string;
+  /** The RelayOptions setting it feeds: the resolver's refusals of that setting are reported under this variable's name. */
+  option?: string;
+}
+
+export type RelayEnvKind = 'postgres-url' | 'brokers' | 'positive-integer' | 'ms-or-forever' | 'port' | 'host' | 'choice' | 'identifier' | 'text' | 'half';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export const RELAY_ENV_VARIABLES: readonly RelayEnvVariable[] = [
+  { name: 'DATABASE_URL', kind: 'postgres-url', default: '', help: 'required: PostgreSQL connection string, postgres://user:password@host:5432/database' },
+  { name: 'KAFKA_BROKERS', kind: 'brokers', default: '', help: 'required: bootstrap brokers, host:port[,host:port…]' },
+  { name: 'OUTBOX_CLIENT_ID', kind: 'text', default: 'outbox-relay', help: 'Kafka client id', option: 'clientId' },
+  { name: 'OUTBOX_SCHEMA', kind: 'identifier', default: 'public', help: 'database schema of the outbox tables', option: 'tables.schema' },
+  { name: 'OUTBOX_TABLE', kind: 'identifier', default: 'outbox_message', help: 'outbox table', option: 'tables.outbox' },
+  { name: 'OUTBOX_BATCH_SIZE', kind: 'positive-integer', default: '500', help: 'rows claimed and published per batch', option: 'batchSize' },
+  { name: 'OUTBOX_PIPELINES', kind: 'positive-integer', default: '2', help: 'batch pipelines run at once, each over its own share of the partitions (at most OUTBOX_PARTITIONS)', option: 'pipelines' },
+  { name: 'OUTBOX_MIN_IDLE_MS', kind: 'positive-integer', default: '10', help: 'first idle poll after the outbox ran dry, ms', option: 'minIdleMs' },
+  { name: 'OUTBOX_MAX_IDLE_MS', kind: 'positive-integer', default: '1000', help: 'slowest idle poll, ms (at least OUTBOX_MIN_IDLE_MS)', option: 'maxIdleMs' },
+  { name: 'OUTBOX_RETENTION', kind: 'choice', choices: ['keep', 'delete'], default: 'keep', help: 'keep published rows (for OUTBOX_RETENTION_MS) or delete them when acknowledged', option: 'retention' },
+  { name: 'OUTBOX_RETENTION_MS', kind: 'ms-or-forever', default: '604800000 (7 days)', help: 'how long published rows are kept, ms; "forever" keeps them', option: 'retentionMs' },
+  { name: 'OUTBOX_CLEANUP_INTERVAL_MS', kind: 'positive-integer', default: '60000', help: 'retention cleanup interval, ms', option: 'cleanupIntervalMs' },
+  { name: 'OUTBOX_MAX_RECORD_BYTES', kind: 'positive-integer', default: '1048576', help: 'largest record sent; bigger ones become DEAD', option: 'maxRecordBytes' },
+  { name: 'OUTBOX_MAX_REQUEST_BYTES', kind: 'positive-integer', default: '1000000', help: 'record bytes per produce request', option: 'maxRequestBytes' },
+  { name: 'OUTBOX_DEAD_KEY_POLICY', kind: 'choice', choices: ['hold', 'pass'], default: 'hold', help: 'later messages of a key with a DEAD one: wait for the operator, or pass', option: 'deadKeyPolicy' },
+  { name: 'OUTBOX_INSTANCE_ID', kind: 'text', default: 'host:pid:random', help: "this instance's name in the lease table (at most 200 characters)", option: 'instanceId' },
+  { name: 'OUTBOX_PARTITIONS', kind: 'positive-integer', default: '32', help: 'virtual partitions, the same on every instance', option: 'partitions' },
+  { name: 'OUTBOX_LEASE_MS', kind: 'positive-integer', default: '10000', help: 'partition lease length, ms', option: 'leaseMs' },
+  { name: 'OUTBOX_HEARTBEAT_MS', kind: 'positive-integer', default: 'lease / 4', help: 'lease renewal interval, ms (at most half of OUTBOX_LEASE_MS)', option: 'heartbeatMs' },
+  { name: 'OUTBOX_CHANNEL', kind: 'identifier', default: 'outboxkit_relay', help: 'LISTEN/NOTIFY channel of the nudges', option: 'channel' },
+  { name: 'OUTBOX_BACKOFF_INITIAL_MS', kind: 'positive-integer', default: '100', help: 'first wait after a failed batch, ms (doubling, jittered)' },
+  { name: 'OUTBOX_BACKOFF_MAX_MS', kind: 'positive-integer', default: '30000', help: 'longest wait after failed batches, ms (at least OUTBOX_BACKOFF_INITIAL_MS)' },
+  { name: 'OUTBOX_DB_CONNECT_TIMEOUT_MS', kind: 'positive-integer', default: '10000', help: 'longest wait for a database connection, ms', option: 'connectTimeoutMs' },
+  { name: 'OUTBOX_DB_QUERY_TIMEOUT_MS', kind: 'positive-integer', default: 'max(30000, 2 × lease)', help: 'longest a database statement may run or go unanswered, ms (more than OUTBOX_LEASE_MS)', option: 'queryTimeoutMs' },
+  { name: 'OUTBOX_HTTP_PORT', kind: 'port', default: '(off)', help: 'serve /healthz, /readyz and /metrics on this port, 0 to 65535 (0: any free port)', option: 'http.port' },
+  { name: 'OUTBOX_HTTP_HOST', kind: 'host', default: '127.0.0.1', help: 'interface of those endpoints', option: 'http.host' },
+  { name: 'OUTBOX_LOG_LEVEL', kind: 'choice', choices: LOG_LEVELS, default: 'info', help: 'log level (JSON lines on stderr)' },
+  { name: 'OUTBOX_HALF_CHECKS', kind: 'half', default: 'on', help: "half messages' back-check: on | off" },
+  { name: 'OUTBOX_CHECKER_URL', kind: 'half', default: '', help: "the application's checker endpoint, e.g. http://app:3000/outboxkit/check" },
+  { name: 'OUTBOX_CHECKER_URLS', kind: 'half', default: '', help: 'per producer group: payments=http://pay:3000/outboxkit/check,orders=…' },
+  { name: 'OUTBOX_CHECKER_SECRET', kind: 'half', default: '', help: 'secret shared with the checker endpoint (required with a URL; never logged)' },
+  { name: 'OUTBOX_CHECKER_TIMEOUT_MS', kind: 'half', default: '5000', help: 'per checker request, ms' },
+  { name: 'OUTBOX_CHECKER_RETRIES', kind: 'half', default: '2', help: 'further attempts after a failed checker request' },
+  { name: 'OUTBOX_CHECK_IMMUNITY_MS', kind: 'half', default: '6000', help: 'age of a half message before its first check, ms' },
+  { name: 'OUTBOX_CHECK_INTERVAL_MS', kind: 'half', default: '30000', help: 'between checks of one message, ms' },
+  { name: 'OUTBOX_MAX_CHECKS', kind: 'half', default: '15', help: 'counted checks before a message is parked' },
+  { name: 'OUTBOX_CHECK_POLL_MS', kind: 'half', default: '1000', help: 'how often to look for messages due, ms' },
+  { name: 'OUTBOX_CHECK_BATCH_SIZE', kind: 'half', default: '100', help: 'messages per look' },
+  { name: 'OUTBOX_CHECK_LEASE_MS', kind: 'half', default: '60000', help: 'a claimed message is kept from other relays this long, ms' },
+  { name: 'OUTBOX_CHECK_TIMEOUT_MS', kind: 'half', default: '30000', help: 'longest a whole check may take, ms' },
+  { name: 'OUTBOX_HALF_AGES_MS', kind: 'half', default: '10000', help: 'how often HALF rows are measured by age, ms' },
+];
+
+/** The variables as --help lists them: name, default, what it sets. */
+export function relayEnvHelp(variables: readonly RelayEnvVariable[] = RELAY_ENV_VARIABLES): string {
+  const width = Math.max(...variables.map((v) => v.name.length)) + 2;
+  return variables
+    .map((v) => {
+      const accepted = v.kind === 'choice' ? ` (${v.choices!.join(' | ')})` : '';
+      const fallback = v.default ? `; default ${v.default}` : '';
+      return `  ${v.name.padEnd(width)}${v.help}${accepted}${fallback}`;
+    })
+    .join('\n');
+}
+
+/** A value read from the environment, by kind. */
+export type RelayEnvValue = string | number | string[] | null;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const IPV6 = /^[0-9A-Fa-f:.]+$/;
+
+/**
+ * The value of `variable` in `env`, checked by its kind: undefined when unset or empty, else the
+ * parsed value; a value that does not fit throws InvalidConfigError naming the variable and
+ * what it accepts. Never echoes DATABASE_URL (it may hold a password).
+ */
+export function readRelayEnv(env: NodeJS.ProcessEnv, variable: RelayEnvVariable): RelayEnvValue | undefined {
+  const raw = env[variable.name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = raw.trim();
+  const refuse = (accepts: string): never => {
+    throw new InvalidConfigError(variable.name, `must be ${accepts}, got "${value}". See outbox-relay --help.`);
+  };
+  switch (variable.kind) {
+    case 'postgres-url':
+      return postgresUrl(variable.name, value);
+    case 'brokers':
+      return brokerList(variable.name, value);
+    case 'positive-integer':
+      if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) refuse('a whole number of at least 1 (digits only, e.g. 500)');
+      return Number(value);
+    case 'ms-or-forever':
+      if (value === 'forever') return null;
+      if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) refuse('a whole number of milliseconds of at least 1, or "forever"');
+      return Number(value);
+    case 'port':
+      if (!/^\d+$/.test(value) || Number(value) > 65535) refuse('a port number from 0 to 65535 (0: any free port)');
+      return Number(value);
+    case 'host':
+      if (!isHost(value)) refuse('a host name or IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0 (no scheme, no port)');
+      return value;
+    case 'choice':
+      if (!variable.choices!.includes(value)) refuse(`one of ${variable.choices!.join(', ')}`);
+      return value;
+    case 'identifier':
+      if (!IDENTIFIER.test(value)) refuse('a plain name: letters, digits and "_", starting with a letter or "_", at most 63 characters');
+      return value;
+    case 'text':
+      if (value.length > 200 || /[\u0000-\u001f\u007f]/.test(value)) refuse('at most 200 printable characters');
+      return value;
+    case 'half':
+      return value;
+  }
+}
+
+function postgresUrl(name: string, value: string): string {
+  const explain =
+    'must be a PostgreSQL URL such as postgres://user:password@host:5432/database (postgres:// or postgresql://, with a host; ' +
+    'a socket directory goes in ?host=/path). The value is not shown: it may hold a password.';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidConfigError(name, explain);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new InvalidConfigError(name, explain);
+  if (!url.hostname && !url.searchParams.get('host')) throw new InvalidConfigError(name, explain);
+  if (url.port !== '' && (Number(url.port) < 1 || Number(url.port) > 65535)) throw new InvalidConfigError(name, explain);
+  return value;
+}
+
+function brokerList(name: string, value: string): string[] {
+  const entries = value.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const match = /^(\[[0-9A-Fa-f:.]+\]|[^:\s[\]/]+):(\d{1,5})$/.exec(entry);
+    const port = match ? Number(match[2]) : 0;
+    const host = match?.[1]?.replace(/^\[|\]$/g, '') ?? '';
+    if (!match || port < 1 || port > 65535 || !isHost(host)) {
+      throw new InvalidConfigError(
+        name,
+        `must be comma-separated host:port pairs with ports from 1 to 65535, e.g. kafka-1:9092,kafka-2:9092; "${entry}" is not one. See outbox-relay --help.`,
+      );
+    }
+  }
+  return entries;
+}
+
+function isHost(value: string): boolean {
+  if (HOST_NAME.test(value)) return true;
+  return value.includes(':') && IPV6.test(value);
+}
