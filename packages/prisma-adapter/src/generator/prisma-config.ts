@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidConfigError, redactSecrets } from '@outboxkit/core';
-import type { ProjectPrisma } from './project-prisma.js';
+import type { PrismaConfigModule, ProjectPrisma } from './project-prisma.js';
 
 /** What the project's Prisma config file says about the schema and the migrations. */
 export interface ProjectPrismaConfig {
@@ -26,12 +26,15 @@ export async function loadProjectPrismaConfig(
   prisma: ProjectPrisma | undefined,
 ): Promise<ProjectPrismaConfig> {
   const configFile = requested === undefined ? undefined : path.resolve(cwd, requested);
-  if (!prisma) {
+  const loader = prisma?.config;
+  if (!loader) {
+    // No prisma (the caller notes it), or a Prisma without config files (before 6): defaults apply.
     if (configFile === undefined) return NO_CONFIG;
+    const missing = prisma ? `the project's Prisma ${prisma.version} has no config loader (@prisma/config)` : `prisma is not installed in ${cwd}`;
     throw new InvalidConfigError(
       '--config',
-      `prisma is not installed in ${cwd}, and the config file is read with Prisma's own loader: ` +
-        'install it in the project (npm install --save-dev prisma), or pass --schema and --migrations instead',
+      `${missing}, and the config file is read with Prisma's own loader: ` +
+        'install prisma 6 or later in the project (npm install --save-dev prisma), or pass --schema and --migrations instead',
     );
   }
   if (configFile !== undefined && !isFile(configFile)) {
@@ -41,12 +44,12 @@ export async function loadProjectPrismaConfig(
         'or leave --config out to let Prisma find prisma.config.ts or prisma7.config.ts',
     );
   }
-  const loaded = await prisma.config.loadConfigFromFile({ configRoot: cwd, ...(configFile ? { configFile } : {}) });
+  const loaded = await loader.loadConfigFromFile({ configRoot: cwd, ...(configFile ? { configFile } : {}) });
   if (loaded.error) {
     // Prisma's loader names the folder, not the file, when the module itself threw.
-    const file = configFile ?? [loaded.resolvedPath, prisma.config.findPrismaConfigFile?.(cwd)].find(isFile) ?? cwd;
+    const file = configFile ?? [loaded.resolvedPath, loader.findPrismaConfigFile?.(cwd)].find(isFile) ?? cwd;
     const setting = requested !== undefined ? '--config' : path.relative(cwd, file) || file;
-    throw new InvalidConfigError(setting, configLoadFailure(file, loaded.error, prisma));
+    throw new InvalidConfigError(setting, configLoadFailure(file, loaded.error, loader));
   }
   return {
     file: loaded.resolvedPath ?? undefined,
@@ -56,10 +59,10 @@ export async function loadProjectPrismaConfig(
 }
 
 /** Prisma's own error, with what to do; a config file may hold credentials, so it is redacted. */
-function configLoadFailure(file: string, failure: { _tag: string; error?: Error }, prisma: ProjectPrisma): string {
+function configLoadFailure(file: string, failure: { _tag: string; error?: Error }, loader: PrismaConfigModule): string {
   const cause = failure.error;
   const said = redactSecrets((cause?.message ?? failure._tag).trim());
-  const unsetVariable = prisma.config.PrismaConfigEnvError && cause instanceof prisma.config.PrismaConfigEnvError
+  const unsetVariable = loader.PrismaConfigEnvError && cause instanceof loader.PrismaConfigEnvError
     ? /environment variable:\s*([^\s.]+)/.exec(cause.message)?.[1]
     : undefined;
   const todo = unsetVariable

@@ -14,8 +14,8 @@ export interface ProjectPrisma {
   version: string;
   /** The CLI's entry point (the package's `bin`), run with this Node. */
   cli: string;
-  /** `@prisma/config` as the project's `prisma` resolves it. */
-  config: PrismaConfigModule;
+  /** `@prisma/config` as the project's `prisma` resolves it; undefined for a Prisma without it (before 6). */
+  config: PrismaConfigModule | undefined;
 }
 
 /** The part of `@prisma/config` (Prisma 6.x–7.x) the generator uses. */
@@ -50,11 +50,14 @@ export function resolveProjectPrisma(projectDir: string): ProjectPrisma | undefi
   const packageDir = path.dirname(manifestPath);
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { version: string; bin?: string | Record<string, string> };
   const bin = typeof manifest.bin === 'string' ? manifest.bin : (manifest.bin?.prisma ?? 'build/index.js');
-  const fromPrisma = createRequire(manifestPath);
-  return {
-    packageDir,
-    version: manifest.version,
-    cli: path.join(packageDir, bin),
-    config: fromPrisma('@prisma/config') as PrismaConfigModule,
-  };
+  return { packageDir, version: manifest.version, cli: path.join(packageDir, bin), config: loadPrismaConfigModule(manifestPath) };
+}
+
+function loadPrismaConfigModule(prismaManifest: string): PrismaConfigModule | undefined {
+  try {
+    return createRequire(prismaManifest)('@prisma/config') as PrismaConfigModule;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
 }
