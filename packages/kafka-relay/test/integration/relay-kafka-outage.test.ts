@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describe('relay through a Kafka outage', () => {
-  it('Kafka stopped for 10 seconds mid-stream and started again: nothing lost, order kept, the relay never restarted', async () => {
+  it('Kafka stopped for 10 seconds mid-stream and started again: nothing lost, order kept, the relay never restarted; nudges do not cut the backoff short, the resume is logged once', async () => {
     const brokers = [broker.brokers];
     const topic = uniqueName('ok.outage');
     const admin = new Kafka({ clientId: uniqueName('admin'), brokers, logLevel: logLevel.NOTHING }).admin();
@@ -61,7 +61,10 @@ describe('relay through a Kafka outage', () => {
     const stopNudging = nudgeRelayAfterCommit(outbox.events, outbox.executor);
     let relay: StartedRelay | undefined;
     try {
-      relay = await startRelay(relayEnv(database.url, { KAFKA_BROKERS: broker.brokers, OUTBOX_BATCH_SIZE: '50' }));
+      // A backoff long enough to tell apart from the writers' nudges (a commit every ~10 ms).
+      relay = await startRelay(
+        relayEnv(database.url, { KAFKA_BROKERS: broker.brokers, OUTBOX_BATCH_SIZE: '50', OUTBOX_BACKOFF_INITIAL_MS: '2000', OUTBOX_BACKOFF_MAX_MS: '4000' }),
+      );
       const pid = relay.child.pid;
       const keys = Array.from({ length: 10 }, (_, i) => `cart-${i}`);
       const committed: string[] = [];
@@ -76,7 +79,10 @@ describe('relay through a Kafka outage', () => {
       await waitFor(async () => ((await statusCounts(database.url, topic)).PUBLISHED ?? 0) >= 100, 30_000, 'publications before the outage');
       await broker.kill();
       const publishedAtOutage = (await statusCounts(database.url, topic)).PUBLISHED ?? 0;
+      const committedAtOutage = committed.length;
       await sleep(10_000);
+      // The writers went on committing, each commit nudging the relay.
+      expect(committed.length - committedAtOutage).toBeGreaterThan(50);
       // Nothing could be published while the broker was down; writers went on committing.
       const during = await statusCounts(database.url, topic);
       expect(during.READY ?? 0).toBeGreaterThan(0);
@@ -91,7 +97,24 @@ describe('relay through a Kafka outage', () => {
       // Same process all along: it backed off and recovered by itself.
       expect(relay.child.exitCode).toBeNull();
       expect(relay.child.pid).toBe(pid);
-      expect(relay.logs().some((l) => l.msg === 'relay step failed; backing off')).toBe(true);
+      const failures = relay.logs().filter((l) => l.msg === 'relay step failed; backing off');
+      expect(failures.length).toBeGreaterThan(0);
+      // Each failure names its lane and the wait before the next attempt, and the lane's next
+      // attempt came no sooner than that: the nudges of the commits meanwhile did not cut it short.
+      for (const lane of new Set(failures.map((f) => f.lane))) {
+        const ofLane = failures.filter((f) => f.lane === lane);
+        expect(ofLane.map((f) => f.consecutiveFailures)).toEqual(ofLane.map((_, i) => i + 1));
+        for (let i = 1; i < ofLane.length; i += 1) {
+          const gapMs = Date.parse(String(ofLane[i]!.time)) - Date.parse(String(ofLane[i - 1]!.time));
+          expect(gapMs, `lane ${String(lane)}, failure ${i + 1}`).toBeGreaterThanOrEqual(Number(ofLane[i - 1]!.retryInMs) - 5);
+        }
+      }
+      expect(failures.some((f) => f.consecutiveFailures === 2)).toBe(true);
+      // The end of the outage is logged once, with its length and the attempts it took.
+      const resumed = relay.logs().filter((l) => l.msg === 'publishing resumed');
+      expect(resumed).toHaveLength(1);
+      expect(resumed[0]).toMatchObject({ level: 'info', failedAttempts: failures.length });
+      expect(Number(resumed[0]!.downMs)).toBeGreaterThanOrEqual(9_000);
 
       const records = await readAll(topic, brokers);
       const delivered = new Set(firstDeliveries(records).map((r) => r.headers[MESSAGE_ID]));
