@@ -1,3 +1,5 @@
+import { thrownFacts } from './describe-error.js';
+
 /**
  * Every error outboxkit throws on purpose. One base class so callers can `instanceof OutboxError`
  * and switch on `code`; `retriable` says whether doing the same thing again may succeed.
@@ -21,6 +23,7 @@ export type OutboxErrorCode =
   | 'OUTBOX_INBOX_MISSING_ID'
   | 'OUTBOX_NON_RETRYABLE'
   | 'OUTBOX_MESSAGE_DECODE'
+  | 'OUTBOX_CONSUMER_CRASHED'
   | 'OUTBOX_LEASE_LOST'
   | 'OUTBOX_HALF_IN_TRANSACTION'
   | 'OUTBOX_HALF_ALREADY_RESOLVED'
@@ -277,6 +280,29 @@ export class MessageDecodeError extends OutboxError {
 }
 
 /**
+ * The inbox consumer stopped for good: kafkajs crashed without restarting on its own, and the
+ * consumer's own restarts (with backoff) did not bring it back. It has left the group and
+ * disconnected; only a new process (a supervisor's restart) consumes again. `cause`: the last crash.
+ */
+export class ConsumerCrashedError extends OutboxError {
+  readonly groupId: string;
+  readonly restarts: number;
+  constructor(groupId: string, restarts: number, lastError: string, options: OutboxErrorOptions = {}) {
+    super(
+      'OUTBOX_CONSUMER_CRASHED',
+      `The inbox consumer of group "${groupId}" has stopped consuming: kafkajs crashed and did not restart, and ` +
+        `${restarts} restart(s) by the consumer did not bring it back (last crash: ${lastError}). It has left the group. ` +
+        `Exit the process non-zero so a supervisor restarts it (await consumer.run(), which rejects with this error), ` +
+        `and fix what the last crash names.`,
+      { retriable: true, ...options },
+    );
+    this.name = 'ConsumerCrashedError';
+    this.groupId = groupId;
+    this.restarts = restarts;
+  }
+}
+
+/**
  * A relay instance no longer holds the partition lease a batch needs (another instance took it
  * after this one stalled past the lease). The batch is rolled back; its rows stay READY for the
  * new owner.
@@ -507,7 +533,16 @@ export class DatabaseTimeoutError extends OutboxError {
 
 /** Wraps an unknown throw at a catch boundary so callers always get an OutboxError. */
 export function toOutboxError(error: unknown, context: string): OutboxError {
-  if (error instanceof OutboxError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
+  if (isOutboxError(error)) return error;
+  const detail = thrownFacts(error).message;
   return new OutboxError('OUTBOX_DATABASE', `${context}: ${detail}`, { cause: error, retriable: true });
+}
+
+/** `instanceof` throws on a revoked Proxy, which JavaScript lets anyone throw. */
+function isOutboxError(error: unknown): error is OutboxError {
+  try {
+    return error instanceof OutboxError;
+  } catch {
+    return false;
+  }
 }

@@ -19,6 +19,7 @@ export {
   InboxMissingIdError,
   NonRetryableError,
   MessageDecodeError,
+  ConsumerCrashedError,
   LeaseLostError,
   PublishTimeoutError,
   AcknowledgementFailedError,
@@ -45,6 +46,7 @@ export type {
 } from './ports.js';
 export { TRANSACTION_PROPAGATIONS, ISOLATION_LEVELS, checkTransactionOptions } from './transaction/transaction-options.js';
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
+export { describeError, thrownFacts, asError, MAX_ERROR_DESCRIPTION_CHARS, type ThrownFacts } from './describe-error.js';
 export { redactSecrets, redactError, type RedactedError } from './redact-secrets.js';
 export { TypedEvents } from './events.js';
 export {
@@ -88,11 +90,14 @@ export { RelayLoop, type RelayLoopOptions } from './relay/relay-loop.js';
 export { RelayLanes, laneOf, lanePartitions, type RelayLanesOptions, type PublishingOutage } from './relay/relay-lanes.js';
 export {
   headerValue,
+  rawHeaderValue,
   messageIdFromHeader,
   requireMessageId,
   type ConsumedRecord,
   type MessageIdExtractor,
 } from './inbox/consumed-record.js';
+export { encodeDedupeKey, storableDedupeKey, isStorableDedupeKey, MAX_DEDUPE_KEY_BYTES } from './inbox/dedupe-key-encoding.js';
+export { checkConsumerGroup, MAX_CONSUMER_GROUP_CHARS } from './inbox/consumer-group.js';
 export { Inbox, type InboxOptions, type InboxEvents, type InboxResult, type InboxContext } from './inbox/inbox.js';
 export type { InboxHandleOptions, InboxBatchItem, InboxBatchOutcome } from './inbox/inbox.js';
 

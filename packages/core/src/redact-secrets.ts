@@ -1,3 +1,5 @@
+import { thrownFacts } from './describe-error.js';
+
 /**
  * Masks the secrets that error texts tend to carry — the password of a connection URL, a
  * `password=` / `token=` / `api_key=` parameter, an `Authorization` credential — before the text
@@ -22,6 +24,15 @@ export interface RedactedError {
 
 /** `redactSecrets` over a thrown value of any kind, without ever throwing itself. */
 export function redactError(error: unknown, depth = 0): RedactedError {
+  try {
+    return redactThrown(error, depth);
+  } catch {
+    // instanceof or a getter threw (a revoked Proxy, a hostile object): only what can be read safely.
+    return { message: redactSecrets(thrownFacts(error).message) };
+  }
+}
+
+function redactThrown(error: unknown, depth: number): RedactedError {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     const cause = (error as { cause?: unknown }).cause;
@@ -33,7 +44,7 @@ export function redactError(error: unknown, depth = 0): RedactedError {
       ...(cause !== undefined && depth < MAX_CAUSE_DEPTH ? { cause: redactError(cause, depth + 1) } : {}),
     };
   }
-  return { message: redactSecrets(safeString(error)) };
+  return { message: redactSecrets(thrownFacts(error).message) };
 }
 
 const MASK = '***';
@@ -45,15 +56,3 @@ const SECRET_PARAMETER =
   /(\b[\w-]*(?:pass(?:wd|word)?|pwd|secret|token|api[-_]?key|access[-_]?key|credentials?)[\w-]*"?)(\s*[=:]\s*)("?)[^\s&"',;)}\]]+/gi;
 /** `Bearer …`, `Basic …` credentials. */
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
-
-function safeString(value: unknown): string {
-  try {
-    return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
-  } catch {
-    try {
-      return String(value);
-    } catch {
-      return `[unprintable ${typeof value}]`;
-    }
-  }
-}

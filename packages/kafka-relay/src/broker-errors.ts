@@ -1,4 +1,10 @@
 /**
+ * One description of a thrown value for the whole package (kafkajs protocol errors read
+ * `TYPE: message`); it never throws, whatever was thrown (core's describe-error.ts).
+ */
+export { describeError } from '@outboxkit/core';
+
+/**
  * Broker error types that no retry can cure for the message as it is: such a message is parked
  * as DEAD instead of blocking the relay. Everything else is treated as transient.
  */
@@ -46,10 +52,3 @@ export function needsNewProducer(error: unknown, depth = 0): boolean {
   return Array.isArray(errors) && errors.some((e) => needsNewProducer(e, depth + 1));
 }
 
-export function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    const type = (error as { type?: unknown }).type;
-    return typeof type === 'string' ? `${type}: ${error.message}` : error.message;
-  }
-  return String(error);
-}

@@ -1,3 +1,4 @@
+import { thrownFacts } from '../describe-error.js';
 import { headerValue, type ConsumedRecord } from '../inbox/consumed-record.js';
 import type { DeadLetterReason } from './reconsume-policy.js';
 
@@ -140,13 +141,14 @@ const MAX_MESSAGE_CHARS = 1_000;
 const MAX_STACK_FRAMES = 6;
 const MAX_STACK_CHARS = 2_000;
 
+/** The error's name, code, message and stack summary; read safely, whatever was thrown (describe-error.ts). */
 function errorHeaders(error: unknown): Record<string, string> {
+  const facts = thrownFacts(error);
   const headers: Record<string, string> = {
-    [CONSUMER_HEADERS.errorName]: error instanceof Error ? error.name : typeof error,
-    [CONSUMER_HEADERS.errorMessage]: truncate(error instanceof Error ? error.message : String(error), MAX_MESSAGE_CHARS),
+    [CONSUMER_HEADERS.errorName]: facts.name,
+    [CONSUMER_HEADERS.errorMessage]: truncate(facts.message, MAX_MESSAGE_CHARS),
   };
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' || typeof code === 'number') headers[CONSUMER_HEADERS.errorCode] = String(code);
+  if (facts.code !== undefined) headers[CONSUMER_HEADERS.errorCode] = facts.code;
   const stack = summarizeStack(error);
   if (stack) headers[CONSUMER_HEADERS.errorStack] = stack;
   return headers;
@@ -154,10 +156,10 @@ function errorHeaders(error: unknown): Record<string, string> {
 
 /** The error's first line and its first few frames, trimmed: enough to find the throwing code. */
 export function summarizeStack(error: unknown, maxFrames = MAX_STACK_FRAMES): string | undefined {
-  if (!(error instanceof Error) || typeof error.stack !== 'string') return undefined;
-  const lines = error.stack.split('\n');
-  const frames = lines.filter((line) => /^\s+at /.test(line)).slice(0, maxFrames).map((line) => line.trim());
-  return truncate([`${error.name}: ${error.message.split('\n')[0]}`, ...frames].join('\n'), MAX_STACK_CHARS);
+  const { name, message, stack } = thrownFacts(error);
+  if (stack === undefined) return undefined;
+  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line)).slice(0, maxFrames).map((line) => line.trim());
+  return truncate([`${name}: ${message.split('\n')[0]}`, ...frames].join('\n'), MAX_STACK_CHARS);
 }
 
 function truncate(text: string, max: number): string {

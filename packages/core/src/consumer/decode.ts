@@ -1,3 +1,4 @@
+import { thrownFacts } from '../describe-error.js';
 import { MessageDecodeError } from '../errors.js';
 import type { ConsumedRecord } from '../inbox/consumed-record.js';
 
@@ -34,7 +35,16 @@ export function decodeValue<T>(decoder: ValueDecoder<T>, record: ConsumedRecord)
   try {
     return decoder(record);
   } catch (error) {
-    if (error instanceof MessageDecodeError) throw error;
-    throw new MessageDecodeError(error instanceof Error ? error.message : String(error), { cause: error, topic: record.topic });
+    if (isDecodeError(error)) throw error;
+    throw new MessageDecodeError(thrownFacts(error).message, { cause: error, topic: record.topic });
+  }
+}
+
+/** `instanceof` throws on a revoked Proxy; a decoder may throw one. */
+function isDecodeError(error: unknown): boolean {
+  try {
+    return error instanceof MessageDecodeError;
+  } catch {
+    return false;
   }
 }

@@ -3,7 +3,7 @@ import type { ConsumedRecord } from '../inbox/consumed-record.js';
 import { CONSUMER_HEADERS } from './consumer-headers.js';
 import { resolveDedupeKey } from './dedupe-key.js';
 
-const record = (headers: Record<string, string>, topic = 'orders'): ConsumedRecord => ({
+const record = (headers: Record<string, string | Buffer>, topic = 'orders'): ConsumedRecord => ({
   topic,
   partition: 3,
   message: { offset: '99', value: '{"orderId":"o-7"}', headers },
@@ -35,5 +35,23 @@ describe('dedupe key', () => {
     });
     expect(result.key).toBe('orders/3/99');
     expect((result.extractorError as Error).message).toBe('bad json');
+  });
+
+  it('turns ids into keys losslessly: bytes that are not UTF-8, a NUL, an extractor\'s lone surrogate', () => {
+    expect(resolveDedupeKey(record({ 'outboxkit-message-id': Buffer.from([0xff]) }))).toEqual({ key: '\\xff', source: 'message-id' });
+    expect(resolveDedupeKey(record({ 'outboxkit-message-id': Buffer.from([0xfe]) }))).toEqual({ key: '\\xfe', source: 'message-id' });
+    expect(resolveDedupeKey(record({ 'outboxkit-message-id': Buffer.from('a\u0000') }))).toEqual({ key: '\\x6100', source: 'message-id' });
+    expect(resolveDedupeKey(record({}), () => '\uD800')).toEqual({ key: '\\xeda080', source: 'extractor' });
+  });
+
+  it('counts an empty id as none, and reports an extractor that returns neither text nor bytes', () => {
+    expect(resolveDedupeKey(record({ 'outboxkit-message-id': Buffer.alloc(0) }))).toEqual({ key: 'orders/3/99', source: 'offset' });
+    const result = resolveDedupeKey(record({}), () => 42 as never);
+    expect(result.key).toBe('orders/3/99');
+    expect((result.extractorError as Error).message).toMatch(/returned 42 \(number\); return a string, bytes or undefined/);
+  });
+
+  it('keeps a carried key that is an encoded one as it is (not encoded twice)', () => {
+    expect(resolveDedupeKey(record({ [CONSUMER_HEADERS.dedupeKey]: Buffer.from('\\xff') }))).toEqual({ key: '\\xff', source: 'carried' });
   });
 });

@@ -1,3 +1,4 @@
+import { describeError } from '../describe-error.js';
 import { InvalidConfigError } from '../errors.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -15,11 +16,14 @@ export const DEFAULT_DELAY_LEVELS: readonly number[] = Object.freeze(
  * h, d; spaces or commas between) or as an array of milliseconds.
  */
 export function parseDelayLevels(levels: string | readonly number[], setting = 'retry.delayLevels'): number[] {
+  if (typeof levels !== 'string' && !Array.isArray(levels)) {
+    throw new InvalidConfigError(setting, `must be a string such as "1s 5s 10s" or an array of milliseconds, got ${describeError(levels, 100)}`);
+  }
   const parsed = typeof levels === 'string' ? levels.split(/[\s,]+/).filter(Boolean).map((token) => parseDuration(token, setting)) : [...levels];
-  if (parsed.length === 0) throw new InvalidConfigError(setting, 'needs at least one delay level');
+  if (parsed.length === 0) throw new InvalidConfigError(setting, 'needs at least one delay level, e.g. "1s 5s 10s 30s"');
   for (const delay of parsed) {
     if (!Number.isFinite(delay) || delay < 0) {
-      throw new InvalidConfigError(setting, `every level must be a non-negative number of ms, got ${String(delay)}`);
+      throw new InvalidConfigError(setting, `every level must be a non-negative number of ms, got ${describeError(delay, 100)}`);
     }
   }
   return parsed;

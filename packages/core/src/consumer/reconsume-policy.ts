@@ -1,3 +1,4 @@
+import { describeError, thrownFacts } from '../describe-error.js';
 import { InvalidConfigError } from '../errors.js';
 import { DEFAULT_DELAY_LEVELS, delayForRetry, delayLevelFor, parseDelayLevels } from './delay-levels.js';
 
@@ -41,11 +42,14 @@ export function resolveReconsumePolicy(options: ReconsumeOptions = {}): Reconsum
   const delayLevels = options.delayLevels === undefined ? DEFAULT_RECONSUME_OPTIONS.delayLevels : parseDelayLevels(options.delayLevels);
   const firstDelayLevel = options.firstDelayLevel ?? DEFAULT_RECONSUME_OPTIONS.firstDelayLevel;
   if (!Number.isInteger(firstDelayLevel) || firstDelayLevel < 1 || firstDelayLevel > delayLevels.length) {
-    throw new InvalidConfigError('retry.firstDelayLevel', `must be an integer from 1 to ${delayLevels.length} (the number of delay levels), got ${String(firstDelayLevel)}`);
+    throw new InvalidConfigError('retry.firstDelayLevel', `must be an integer from 1 to ${delayLevels.length} (the number of delay levels), got ${describeError(firstDelayLevel, 100)}`);
   }
   const maxReconsumeTimes = options.maxReconsumeTimes ?? DEFAULT_RECONSUME_OPTIONS.maxReconsumeTimes;
   if (!Number.isInteger(maxReconsumeTimes) || maxReconsumeTimes < 0) {
-    throw new InvalidConfigError('retry.maxReconsumeTimes', `must be a non-negative integer, got ${String(maxReconsumeTimes)}`);
+    throw new InvalidConfigError('retry.maxReconsumeTimes', `must be a non-negative integer, got ${describeError(maxReconsumeTimes, 100)}`);
+  }
+  if (options.isRetryable !== undefined && typeof options.isRetryable !== 'function') {
+    throw new InvalidConfigError('retry.isRetryable', `must be a function (error) => boolean, got ${typeof options.isRetryable}; leave it out to retry everything but non-retryable errors`);
   }
   return { delayLevels, firstDelayLevel, maxReconsumeTimes, isRetryable: options.isRetryable ?? isRetryableError };
 }
@@ -53,11 +57,18 @@ export function resolveReconsumePolicy(options: ReconsumeOptions = {}): Reconsum
 /**
  * The default predicate. It reads `code` and `retriable` rather than using `instanceof`, so an
  * error from a second copy of @outboxkit/core (a bundler, a nested install) is classified alike.
+ * Any thrown value is accepted (a revoked Proxy, throwing getters): what cannot be read is retried.
  */
 export function isRetryableError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return true;
-  const { code, retriable } = error as { code?: unknown; retriable?: unknown };
-  return !(typeof code === 'string' && code.startsWith('OUTBOX_') && retriable === false);
+  const { code } = thrownFacts(error);
+  let retriable: unknown;
+  try {
+    retriable = (error as { retriable?: unknown }).retriable;
+  } catch {
+    return true;
+  }
+  return !(code !== undefined && code.startsWith('OUTBOX_') && retriable === false);
 }
 
 export type DeadLetterReason = 'max-reconsume-times' | 'non-retryable' | 'undecodable' | 'no-handler';
@@ -71,8 +82,8 @@ export type FailureDecision =
  * at the next delay level, or send it to the dead-letter topic.
  */
 export function decideAfterFailure(policy: ReconsumePolicy, error: unknown, reconsumeTimes: number, now: number): FailureDecision {
-  if (!policy.isRetryable(error)) {
-    const code = (error as { code?: unknown } | null)?.code;
+  if (!retryable(policy, error)) {
+    const { code } = thrownFacts(error);
     return { action: 'dead-letter', reason: code === 'OUTBOX_MESSAGE_DECODE' ? 'undecodable' : 'non-retryable', reconsumeTimes };
   }
   if (reconsumeTimes >= policy.maxReconsumeTimes) return { action: 'dead-letter', reason: 'max-reconsume-times', reconsumeTimes };
@@ -85,4 +96,13 @@ export function decideAfterFailure(policy: ReconsumePolicy, error: unknown, reco
     delayMs,
     dueAt: now + delayMs,
   };
+}
+
+/** A user's predicate that throws must not stop the consumer: its record is retried, as by default. */
+function retryable(policy: ReconsumePolicy, error: unknown): boolean {
+  try {
+    return Boolean(policy.isRetryable(error));
+  } catch {
+    return true;
+  }
 }

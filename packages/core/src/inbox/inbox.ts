@@ -1,11 +1,13 @@
-import { InvalidConfigError, NoActiveTransactionError } from '../errors.js';
+import { NoActiveTransactionError } from '../errors.js';
 import { TypedEvents } from '../events.js';
 import type { Outbox } from '../outbox.js';
 import type { TransactionOptions } from '../ports.js';
 import { recordInboxReceipt } from '../sql/record-inbox-receipt.js';
 import { recordInboxReceipts } from '../sql/record-inbox-receipts.js';
 import { currentScope } from '../transaction/ambient-transaction.js';
+import { checkConsumerGroup } from './consumer-group.js';
 import { messageIdFromHeader, requireMessageId, type ConsumedRecord, type MessageIdExtractor } from './consumed-record.js';
+import { storableDedupeKey } from './dedupe-key-encoding.js';
 
 export interface InboxOptions {
   /** The consumer group the receipts belong to; dedupe is per group. */
@@ -22,7 +24,11 @@ export interface InboxEvents {
 export type InboxResult = 'processed' | 'duplicate';
 
 export interface InboxHandleOptions {
-  /** The dedupe key, when the caller resolved it already. Default: the inbox's extractor. */
+  /**
+   * The dedupe key, when the caller resolved it already (`resolveDedupeKey`, `encodeDedupeKey`).
+   * Stored as it is when it can be; one that cannot (a NUL, a lone surrogate, over 1024 bytes)
+   * is encoded like a raw id. Default: `encodeDedupeKey` of what the inbox's extractor finds.
+   */
   messageId?: string;
   /** Options of the transaction the receipt and the handler share. */
   transaction?: TransactionOptions;
@@ -62,9 +68,7 @@ export class Inbox<TClient = unknown> {
     private readonly outbox: Outbox<TClient>,
     private readonly options: InboxOptions,
   ) {
-    if (typeof options.consumerGroup !== 'string' || options.consumerGroup.length === 0) {
-      throw new InvalidConfigError('consumerGroup', 'is required: receipts are recorded per consumer group');
-    }
+    checkConsumerGroup(options.consumerGroup, 'consumerGroup');
     this.extract = options.messageId ?? messageIdFromHeader;
     this.events = new TypedEvents<InboxEvents>(outbox.settings.logger);
   }
@@ -78,7 +82,7 @@ export class Inbox<TClient = unknown> {
     handler: (context: InboxContext<TClient>) => Promise<void>,
     options: InboxHandleOptions = {},
   ): Promise<InboxResult> {
-    const messageId = options.messageId ?? requireMessageId(record, this.extract);
+    const messageId = options.messageId === undefined ? requireMessageId(record, this.extract) : storableDedupeKey(options.messageId);
     const { consumerGroup } = this.options;
     const result = await this.outbox.transaction(async () => {
       const scope = currentScope();
@@ -115,7 +119,7 @@ export class Inbox<TClient = unknown> {
   ): Promise<InboxBatchOutcome> {
     if (items.length === 0) return { ok: true, results: [] };
     const { consumerGroup } = this.options;
-    const ids = items.map((item) => item.messageId ?? requireMessageId(item.record, this.extract));
+    const ids = items.map((item) => (item.messageId === undefined ? requireMessageId(item.record, this.extract) : storableDedupeKey(item.messageId)));
     let failure: { index: number; error: unknown } | undefined;
     try {
       const results = await this.outbox.transaction(async () => {

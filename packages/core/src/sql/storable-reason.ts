@@ -1,4 +1,4 @@
-import { withoutLoneSurrogates } from '../unicode-text.js';
+import { storableText, thrownFacts } from '../describe-error.js';
 
 /** Longest reason stored in `last_error`, in characters. */
 export const MAX_REASON_CHARS = 1_000;
@@ -10,20 +10,10 @@ export const MAX_REASON_CHARS = 1_000;
  * well-formed: parking is what stops a batch from repeating (docs/guarantees.md §4.5, §4.9).
  */
 export function storableReason(reason: string): string {
-  let text = reason.replaceAll('\u0000', '\\0');
-  if (text.length > MAX_REASON_CHARS) text = `${text.slice(0, MAX_REASON_CHARS - 1)}…`;
-  // After the cut: it may have split a surrogate pair.
-  return withoutLoneSurrogates(text);
+  return storableText(reason, MAX_REASON_CHARS);
 }
 
-/** A storable reason for a thrown value (which may be anything, even a null-prototype object). */
+/** A storable reason for a thrown value (which may be anything, even a null-prototype object or a revoked Proxy). */
 export function storableReasonOf(error: unknown): string {
-  let text: string;
-  try {
-    text = error instanceof Error ? String(error.message) : String(error);
-  } catch {
-    // String() throws on a null-prototype object.
-    text = Object.prototype.toString.call(error);
-  }
-  return storableReason(text);
+  return storableReason(thrownFacts(error).message);
 }

@@ -1,6 +1,7 @@
 import {
   decideAfterFailure,
   decodeValue,
+  describeError,
   MessageDecodeError,
   readDeliveryInfo,
   resolveDedupeKey,
@@ -172,7 +173,7 @@ export class BatchProcessor<TClient> {
     const dedupe = resolveDedupeKey(effective, settings.messageId);
     const routed: RoutedRecord = { raw, origin, dedupeKey: dedupe.key };
     if (dedupe.extractorError !== undefined) {
-      const error = new MessageDecodeError(`the messageId extractor threw: ${describe(dedupe.extractorError)}`, { cause: dedupe.extractorError });
+      const error = new MessageDecodeError(`the messageId extractor failed: ${describeError(dedupe.extractorError)}`, { cause: dedupe.extractorError });
       return { ...routed, kind: 'dead', reason: 'undecodable', error };
     }
     const handler = settings.handlers.get(origin.topic);
@@ -296,7 +297,7 @@ export class BatchProcessor<TClient> {
       topic: item.origin.topic,
       attempt: decision.reconsumeTimes,
       delayMs: decision.delayMs,
-      error: describe(error),
+      error: describeError(error),
     });
     events.emit('consumer:retry', {
       messageId: item.dedupeKey,
@@ -319,11 +320,10 @@ export class BatchProcessor<TClient> {
       offset: record.origin.offset,
       reason,
       reconsumeTimes,
-      error: describe(error),
+      error: describeError(error),
     });
     events.emit('consumer:dead-letter', { messageId: record.dedupeKey, topic: record.origin.topic, reason, reconsumeTimes, error });
   }
-
 }
 
 /**
@@ -343,8 +343,4 @@ function stringHeaders(headers: ConsumedRecord['message']['headers']): Record<st
     if (first !== undefined) result[name] = first.toString();
   }
   return result;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,4 +1,4 @@
-import type { DeadLetterReason, InboxResult, PruneResult } from '@outboxkit/core';
+import type { ConsumerCrashedError, DeadLetterReason, InboxResult, PruneResult } from '@outboxkit/core';
 
 /** A record whose transaction committed (handled, or found to be a duplicate). */
 export interface CommittedRecord {
@@ -36,6 +36,19 @@ export interface InboxConsumerEvents {
    * again), pruning, or an offset commit (retried with the next one).
    */
   'consumer:error': { error: unknown };
+  /**
+   * kafkajs's consumer crashed. `restartedBy: 'kafkajs'`: a retriable error, kafkajs restarts it
+   * itself; `'consumer'`: kafkajs gave up on it, the inbox consumer restarts it in `delayMs`
+   * (restart number `attempt` of `restart.retries`).
+   */
+  'consumer:crashed': { error: unknown; restartedBy: 'kafkajs' | 'consumer'; attempt: number; delayMs: number };
+  /** After a crash the consumer rejoined its group and consumes again. */
+  'consumer:resumed': { restarts: number; downMs: number };
+  /**
+   * The consumer gave up: its restarts did not help. It has stopped (left the group,
+   * disconnected) and `run()` rejects with the same error; exit so a supervisor restarts the process.
+   */
+  'consumer:fatal': { error: ConsumerCrashedError };
 }
 
 export interface InboxConsumerStats {

@@ -1,11 +1,14 @@
 import {
+  checkConsumerGroup,
   DEFAULT_INBOX_RETENTION,
   deadLetterTopicFor,
   decodeJson,
+  describeError,
   handlerTopics,
   InvalidConfigError,
   resolveReconsumePolicy,
   retryTopicFor,
+  topicNameProblem,
   type InboxHandlerDefinition,
   type InboxHandlerFn,
   type InboxRetentionOptions,
@@ -94,8 +97,25 @@ export interface InboxConsumerOptions<TClient = any> {
   consumer?: Omit<ConsumerConfig, 'groupId'>;
   /** Create the retry topic (one partition per delay level) and the dead-letter topic at start. Default true. */
   createTopics?: boolean;
+  /**
+   * What the consumer does when kafkajs crashes and does not restart on its own (kafkajs restarts
+   * after retriable errors only; a TypeError or a protocol error such as INCONSISTENT_GROUP_PROTOCOL
+   * ends its consumer for good): restart it, with a growing delay, up to `retries` times in a row.
+   * When that does not help, it stops, emits `consumer:fatal` and `run()` rejects with a
+   * `ConsumerCrashedError`, so the process can exit and a supervisor restart it (docs/consumer.md).
+   */
+  restart?: InboxConsumerRestartOptions;
   /** Default: the Outbox's logger. */
   logger?: Logger;
+}
+
+export interface InboxConsumerRestartOptions {
+  /** Restarts in a row before the consumer gives up. Default 8 (about 2.5 minutes with the default delays); 0 gives up at the first crash. */
+  retries?: number;
+  /** Delay before the first restart, ms; it doubles with each one. Default 1000. */
+  initialDelayMs?: number;
+  /** Longest delay between restarts, ms. Default 30000. A consumer that stays up this long after a restart counts as recovered. */
+  maxDelayMs?: number;
 }
 
 export const DEFAULT_INBOX_CONSUMER_OPTIONS = Object.freeze({
@@ -109,6 +129,7 @@ export const DEFAULT_INBOX_CONSUMER_OPTIONS = Object.freeze({
   createTopics: true,
   retentionIntervalMs: 60 * 60 * 1000,
   consumer: Object.freeze({ maxWaitTimeInMs: 1_000 }),
+  restart: Object.freeze({ retries: 8, initialDelayMs: 1_000, maxDelayMs: 30_000 }),
 });
 
 export interface ResolvedHandler {
@@ -136,36 +157,48 @@ export interface ResolvedInboxConsumerSettings {
   partitionsConsumedConcurrently: number;
   consumer: Omit<ConsumerConfig, 'groupId'>;
   createTopics: boolean;
+  restart: Required<InboxConsumerRestartOptions>;
   logger: Logger;
 }
 
 export function resolveInboxConsumerSettings(options: InboxConsumerOptions): ResolvedInboxConsumerSettings {
   if (!options.outbox) throw new InvalidConfigError('outbox', 'is required: receipts and handler writes run in its transactions');
-  if (typeof options.groupId !== 'string' || options.groupId.length === 0) throw new InvalidConfigError('groupId', 'is required');
+  checkConsumerGroup(options.groupId, 'groupId');
   if (!options.kafka && (!options.brokers || options.brokers.length === 0)) {
     throw new InvalidConfigError('brokers', 'is required (or pass a kafkajs client as `kafka`)');
   }
   const mode = options.mode ?? DEFAULT_INBOX_CONSUMER_OPTIONS.mode;
-  if (mode !== 'batch' && mode !== 'message') throw new InvalidConfigError('mode', `must be "batch" or "message", got "${String(mode)}"`);
+  if (mode !== 'batch' && mode !== 'message') throw new InvalidConfigError('mode', `must be "batch" or "message", got ${typeof mode === 'string' ? `"${mode}"` : describeError(mode, 100)}`);
   const batchSize = positiveInteger('batchSize', options.batchSize ?? DEFAULT_INBOX_CONSUMER_OPTIONS.batchSize);
   const concurrency = positiveInteger('concurrency', options.concurrency ?? DEFAULT_INBOX_CONSUMER_OPTIONS.concurrency);
   const commitIntervalMs = options.commitIntervalMs ?? DEFAULT_INBOX_CONSUMER_OPTIONS.commitIntervalMs;
-  if (typeof commitIntervalMs !== 'number' || !Number.isFinite(commitIntervalMs) || commitIntervalMs < 0) {
-    throw new InvalidConfigError('commitIntervalMs', `must be a number of milliseconds ≥ 0, got ${String(commitIntervalMs)}`);
+  if (typeof commitIntervalMs !== 'number' || !Number.isFinite(commitIntervalMs) || commitIntervalMs < 0 || commitIntervalMs > MAX_TIMER_MS) {
+    throw new InvalidConfigError('commitIntervalMs', `must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describeError(commitIntervalMs, 100)}`);
   }
   const partitionsConsumedConcurrently = positiveInteger(
     'partitionsConsumedConcurrently',
     options.partitionsConsumedConcurrently ?? DEFAULT_INBOX_CONSUMER_OPTIONS.partitionsConsumedConcurrently,
   );
+  optionalFunction('decode', options.decode, 'a decoder (record) => value, such as decodeRaw');
+  optionalFunction('messageId', options.messageId, 'an extractor (record) => string | bytes | undefined');
   const decode = options.decode ?? decodeJson;
   const handlers = resolveHandlers(options, decode);
+  for (const topic of handlers.keys()) checkTopic('handlers', topic, '');
   const retryTopic = options.retry?.retryTopic ?? retryTopicFor(options.groupId);
   const deadLetterTopic = options.retry?.deadLetterTopic ?? deadLetterTopicFor(options.groupId);
+  const derived = ' (derived from groupId: set it to choose another name)';
+  checkTopic('retry.retryTopic', retryTopic, options.retry?.retryTopic === undefined ? derived : '');
+  checkTopic('retry.deadLetterTopic', deadLetterTopic, options.retry?.deadLetterTopic === undefined ? derived : '');
+  if (retryTopic === deadLetterTopic) {
+    throw new InvalidConfigError('retry.deadLetterTopic', `is "${deadLetterTopic}", the same topic as retry.retryTopic: retried records would be taken for dead letters; give each its own topic`);
+  }
   for (const topic of handlers.keys()) {
     if (topic === retryTopic || topic === deadLetterTopic) {
       throw new InvalidConfigError('handlers', `topic "${topic}" is the group's own retry or dead-letter topic`);
     }
   }
+  const retention = resolveRetention(options.retention);
+  const restart = resolveRestart(options.restart);
   return {
     groupId: options.groupId,
     clientId: options.clientId ?? DEFAULT_INBOX_CONSUMER_OPTIONS.clientId,
@@ -180,28 +213,67 @@ export function resolveInboxConsumerSettings(options: InboxConsumerOptions): Res
     policy: resolveReconsumePolicy(options.retry),
     retryTopic,
     deadLetterTopic,
-    retention:
-      options.retention === false
-        ? false
-        : {
-            windowMs: options.retention?.windowMs ?? DEFAULT_INBOX_RETENTION.windowMs,
-            batchSize: options.retention?.batchSize ?? DEFAULT_INBOX_RETENTION.batchSize,
-            maxBatches: options.retention?.maxBatches ?? DEFAULT_INBOX_RETENTION.maxBatches,
-            intervalMs: options.retention?.intervalMs ?? DEFAULT_INBOX_CONSUMER_OPTIONS.retentionIntervalMs,
-          },
+    retention,
     transaction: { ...options.transaction },
     partitionsConsumedConcurrently,
     consumer: { ...DEFAULT_INBOX_CONSUMER_OPTIONS.consumer, ...options.consumer },
     createTopics: options.createTopics ?? DEFAULT_INBOX_CONSUMER_OPTIONS.createTopics,
+    restart,
     logger: options.logger ?? options.outbox.settings.logger,
   };
 }
 
-function positiveInteger(setting: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidConfigError(setting, `must be a positive integer, got ${String(value)}`);
+function positiveInteger(setting: string, value: unknown, min = 1): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new InvalidConfigError(setting, `must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${describeError(value, 100)}`);
   }
   return value;
+}
+
+/** Longest delay a Node.js timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function milliseconds(setting: string, value: unknown, min: number): number {
+  const ms = positiveInteger(setting, value, min);
+  if (ms > MAX_TIMER_MS) throw new InvalidConfigError(setting, `must be at most ${MAX_TIMER_MS} ms (about 24 days; a longer timer fires at once), got ${ms}`);
+  return ms;
+}
+
+function optionalFunction(setting: string, value: unknown, what: string): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new InvalidConfigError(setting, `must be ${what}, got ${describeError(value, 100)} (${typeof value}); leave it out for the default`);
+  }
+}
+
+function checkTopic(setting: string, topic: string, note: string): void {
+  const problem = topicNameProblem(topic);
+  if (problem) throw new InvalidConfigError(setting, `"${topic}"${note} ${problem}`);
+}
+
+function resolveRetention(retention: InboxConsumerOptions['retention']): ResolvedInboxConsumerSettings['retention'] {
+  if (retention === false) return false;
+  if (retention !== undefined && (typeof retention !== 'object' || retention === null)) {
+    throw new InvalidConfigError('retention', `must be an object ({ windowMs, intervalMs, … }) or false, got ${describeError(retention, 100)}`);
+  }
+  return {
+    windowMs: positiveInteger('retention.windowMs', retention?.windowMs ?? DEFAULT_INBOX_RETENTION.windowMs, 1),
+    batchSize: positiveInteger('retention.batchSize', retention?.batchSize ?? DEFAULT_INBOX_RETENTION.batchSize),
+    maxBatches: positiveInteger('retention.maxBatches', retention?.maxBatches ?? DEFAULT_INBOX_RETENTION.maxBatches),
+    intervalMs: milliseconds('retention.intervalMs', retention?.intervalMs ?? DEFAULT_INBOX_CONSUMER_OPTIONS.retentionIntervalMs, 1),
+  };
+}
+
+function resolveRestart(restart: InboxConsumerRestartOptions | undefined): Required<InboxConsumerRestartOptions> {
+  const defaults = DEFAULT_INBOX_CONSUMER_OPTIONS.restart;
+  const resolved = {
+    retries: positiveInteger('restart.retries', restart?.retries ?? defaults.retries, 0),
+    initialDelayMs: milliseconds('restart.initialDelayMs', restart?.initialDelayMs ?? defaults.initialDelayMs, 0),
+    maxDelayMs: milliseconds('restart.maxDelayMs', restart?.maxDelayMs ?? defaults.maxDelayMs, 0),
+  };
+  if (resolved.maxDelayMs < resolved.initialDelayMs) {
+    throw new InvalidConfigError('restart.maxDelayMs', `(${resolved.maxDelayMs}) must not be below restart.initialDelayMs (${resolved.initialDelayMs})`);
+  }
+  return resolved;
 }
 
 function resolveHandlers(options: InboxConsumerOptions, decode: ValueDecoder): Map<string, ResolvedHandler> {
@@ -216,6 +288,7 @@ function resolveHandlers(options: InboxConsumerOptions, decode: ValueDecoder): M
   for (const definition of definitions) {
     if (definition.consumerGroup && definition.consumerGroup !== options.groupId) continue;
     if (typeof definition.handle !== 'function') throw new InvalidConfigError('handlers', `${definition.name ?? 'a handler'} has no handle function`);
+    optionalFunction(`handlers.${definition.name ?? 'handler'}.decode`, definition.decode, 'a decoder (record) => value');
     for (const topic of handlerTopics(definition)) {
       const existing = handlers.get(topic);
       if (existing) {

@@ -1,8 +1,9 @@
-import { Inbox, pruneInbox, TypedEvents, type Outbox } from '@outboxkit/core';
-import { Kafka, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { asError, Inbox, pruneInbox, TypedEvents, type ConsumerCrashedError, type Outbox } from '@outboxkit/core';
+import { Kafka, Partitioners, type Consumer, type ConsumerRunConfig, type Producer } from 'kafkajs';
 import { kafkajsLogCreator } from '../kafkajs-logger.js';
 import { BatchProcessor } from './batch-processor.js';
 import { ensureConsumerTopics } from './consumer-topics.js';
+import { CrashRestarter } from './crash-restarter.js';
 import { FailureRouter } from './failure-router.js';
 import { OffsetCommitter } from './offset-committer.js';
 import type { InboxConsumerEvents, InboxConsumerStats } from './inbox-consumer-events.js';
@@ -27,6 +28,9 @@ import { Slots } from './slots.js';
  *   `pause()`; nothing sleeps inside a handler, so other partitions and topics keep flowing.
  * - Per-partition order is kept for records that succeed; a failed record leaves the partition
  *   for the retry topic and comes back later (RocketMQ's concurrent consumers behave the same).
+ * - It never stops consuming silently (docs/guarantees.md §4.9): a crash kafkajs does not restart
+ *   from is restarted by the CrashRestarter; when that does not help, the consumer stops, emits
+ *   `consumer:fatal` and `run()` rejects, so the process can exit and be restarted.
  */
 export class InboxConsumer<TClient = unknown> {
   readonly settings: ResolvedInboxConsumerSettings;
@@ -41,7 +45,11 @@ export class InboxConsumer<TClient = unknown> {
   private retentionTimer: NodeJS.Timeout | undefined;
   private committer: OffsetCommitter | undefined;
   private pruning: Promise<void> | undefined;
+  private restarter: CrashRestarter | undefined;
   private state: 'new' | 'running' | 'stopped' = 'new';
+  /** Settles when the consumer has stopped: resolved by `stop()`, rejected when it gave up after crashes. */
+  private readonly finished: Promise<void>;
+  private settleFinished!: { resolve: () => void; reject: (error: ConsumerCrashedError) => void };
 
   private readonly outbox: Outbox<TClient>;
 
@@ -65,6 +73,19 @@ export class InboxConsumer<TClient = unknown> {
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
+    this.finished = new Promise((resolve, reject) => (this.settleFinished = { resolve, reject }));
+  }
+
+  /**
+   * Starts the consumer (as `start()`) and resolves when `stop()` stopped it. Rejects with a
+   * `ConsumerCrashedError` when the consumer gave up after crashes (its restarts did not help; it
+   * has stopped): in a service's main, `await consumer.run()` and let a rejection end the process
+   * non-zero, so its supervisor restarts it. Without `run()` and without a `consumer:fatal`
+   * listener such a rejection is unhandled, and Node.js exits with code 1 for the same reason.
+   */
+  async run(): Promise<void> {
+    await this.start();
+    return this.finished;
   }
 
   get stats(): Readonly<InboxConsumerStats> {
@@ -124,13 +145,27 @@ export class InboxConsumer<TClient = unknown> {
         }
       }
     });
+    this.restarter = new CrashRestarter({
+      consumer: this.consumer,
+      groupId: settings.groupId,
+      settings: settings.restart,
+      logger: settings.logger,
+      isRunning: () => this.state === 'running',
+      restart: async () => {
+        await this.consumer.connect();
+        await this.consumer.run(runConfig);
+      },
+      onCrashed: (event) => this.events.emit('consumer:crashed', event),
+      onResumed: (event) => this.events.emit('consumer:resumed', event),
+      onGaveUp: (error) => void this.shutdown(error),
+    });
     const committer = new OffsetCommitter({
       intervalMs: settings.commitIntervalMs,
       logger: settings.logger,
       onError: (error) => this.events.emit('consumer:error', { error }),
     });
     this.committer = committer;
-    await this.consumer.run({
+    const runConfig: ConsumerRunConfig = {
       // The committer commits, resolved offsets only (nothing is resolved before it is finished).
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -142,11 +177,13 @@ export class InboxConsumer<TClient = unknown> {
         } catch (error) {
           this.events.emit('consumer:error', { error });
           await committer.afterFailure(payload);
-          throw error;
+          // kafkajs reads `name` and `retriable` of what it catches: hand it an Error, whatever was thrown.
+          throw asError(error);
         }
         await committer.afterBatch(payload, !payload.isRunning());
       },
-    });
+    };
+    await this.consumer.run(runConfig);
     committer.start();
     if (settings.retention) this.scheduleRetention(0);
     settings.logger.info('inbox consumer started', { groupId: settings.groupId, topics: settings.topics, mode: settings.mode });
@@ -162,8 +199,14 @@ export class InboxConsumer<TClient = unknown> {
 
   /** Finishes the batch in flight, leaves the group and disconnects. Safe to call twice. */
   async stop(): Promise<void> {
+    await this.shutdown(undefined);
+  }
+
+  /** `fatal`: the consumer gave up after crashes; it stops, then says so (event, `run()`). */
+  private async shutdown(fatal: ConsumerCrashedError | undefined): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopped';
+    this.restarter?.stop();
     clearTimeout(this.retentionTimer);
     for (const timer of this.resumeTimers.values()) clearTimeout(timer);
     this.resumeTimers.clear();
@@ -173,6 +216,11 @@ export class InboxConsumer<TClient = unknown> {
     await this.producer.disconnect().catch((error) => this.settings.logger.warn('producer disconnect failed', { error }));
     await this.pruning;
     this.settings.logger.info('inbox consumer stopped', { groupId: this.settings.groupId, ...this.stats_ });
+    if (!fatal) return this.settleFinished.resolve();
+    // A listener handles the failure as well as an awaited run() does.
+    if (this.events.has('consumer:fatal')) this.finished.catch(() => undefined);
+    this.events.emit('consumer:fatal', { error: fatal });
+    this.settleFinished.reject(fatal);
   }
 
   private pauseUntil(topic: string, partition: number, dueAt: number, pause: () => () => void): void {
@@ -182,7 +230,8 @@ export class InboxConsumer<TClient = unknown> {
     // always pause, and let the newest due time decide when to resume.
     clearTimeout(this.resumeTimers.get(key));
     const resume = pause();
-    const delay = Math.max(0, dueAt - Date.now());
+    // A Node.js timer longer than 2^31 - 1 ms fires at once; resuming early only re-pauses until due.
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, dueAt - Date.now()));
     this.events.emit('consumer:paused', { topic, partition, untilMs: dueAt });
     const timer = setTimeout(() => {
       this.resumeTimers.delete(key);
@@ -209,6 +258,8 @@ export class InboxConsumer<TClient = unknown> {
     this.retentionTimer.unref();
   }
 }
+
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** Plain-function form: `createInboxConsumer({ outbox, groupId, brokers, handlers })`. */
 export function createInboxConsumer<TClient>(options: InboxConsumerOptions<TClient>): InboxConsumer<TClient> {
