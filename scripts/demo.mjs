@@ -13,6 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createOwnedDatabase, dropAbandonedDatabases } from './postgres.mjs';
 import { applyMigrations } from './migrate.mjs';
 import { ensureKafka } from './kafka.mjs';
+import { createTopic } from './kafka/create-topic.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'express-orders');
@@ -151,10 +152,7 @@ async function runDemo(database) {
   const topic = kafkaServer.external ? `orders.created.${randomBytes(4).toString('hex')}` : 'orders.created';
   const kafka = new Kafka({ clientId: 'demo', brokers: kafkaServer.brokers.split(','), logLevel: logLevel.NOTHING });
   try {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic({ brokers: kafkaServer.brokers, topic, partitions: 3 });
 
     const env = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafkaServer.brokers, ORDERS_TOPIC: topic };
     const relay = startChild('relay', process.execPath, [RELAY_BIN], { ...env, OUTBOX_LOG_LEVEL: 'warn' }, null);

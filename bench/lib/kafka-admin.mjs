@@ -1,6 +1,7 @@
 // Topic housekeeping for the benchmark: fresh topics per run, record counts to check every
 // message arrived, and deleting topics that are no longer needed (they are large).
 import { Kafka, logLevel } from 'kafkajs';
+import { createTopic as createTopicAndWait } from '../../scripts/kafka/create-topic.mjs';
 
 export function kafkaClient(brokers, clientId = 'outboxkit-bench') {
   return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
@@ -16,28 +17,9 @@ export async function withAdmin(brokers, fn) {
   }
 }
 
-/**
- * Creates the topic and waits until every partition has a leader. (kafkajs's own
- * `waitForLeaders` gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a
- * moment after creation, especially while it is deleting large topics; this retries instead.)
- */
-export async function createTopic(brokers, topic, partitions, timeoutMs = 60_000) {
-  await withAdmin(brokers, async (admin) => {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: false });
-    const deadline = Date.now() + timeoutMs;
-    let last;
-    while (Date.now() < deadline) {
-      try {
-        const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-        const meta = topics.find((t) => t.name === topic);
-        if (meta && meta.partitions.length === partitions && meta.partitions.every((p) => p.leader >= 0)) return;
-      } catch (error) {
-        last = error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`topic ${topic} has no leader for every partition after ${timeoutMs} ms${last ? `: ${last.message}` : ''}`);
-  });
+/** Creates the topic and waits until every partition has a leader (scripts/kafka/create-topic.mjs). */
+export function createTopic(brokers, topic, partitions, timeoutMs = 60_000) {
+  return createTopicAndWait({ brokers, topic, partitions, timeoutMs });
 }
 
 /** Records on the topic (high − low watermark over its partitions). */

@@ -1,18 +1,25 @@
-import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+// @ts-expect-error plain ESM helper shared with the examples, the demo and the benchmark
+import { createTopic as createTopicAndWait } from '../../scripts/kafka/create-topic.mjs';
 import { kafkaBrokers, uniqueName } from './servers.js';
 
 export function kafkaClient(): Kafka {
   return new Kafka({ clientId: uniqueName('test'), brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
 }
 
-export async function createTopic(topic: string, partitions = 3): Promise<void> {
-  const admin: Admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
+export interface CreateTopicOptions {
+  /** Another broker than the run's (a test's own, say). */
+  brokers?: string[];
+  configEntries?: Array<{ name: string; value: string }>;
+}
+
+/**
+ * Creates a test topic; resolves once every partition has a leader in the broker's metadata (see
+ * scripts/kafka/create-topic.mjs for why kafkajs's `waitForLeaders` is not enough). Every suite
+ * creates its topics through this.
+ */
+export async function createTopic(topic: string, partitions = 3, options: CreateTopicOptions = {}): Promise<void> {
+  await createTopicAndWait({ brokers: options.brokers ?? kafkaBrokers(), topic, partitions, configEntries: options.configEntries ?? [] });
 }
 
 export interface ReadRecord {

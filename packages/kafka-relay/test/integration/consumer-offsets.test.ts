@@ -131,9 +131,10 @@ describe('inbox consumer offsets and concurrency', () => {
     let stopping: Promise<void> | undefined;
     try {
       await reachedGate;
-      // Let the other keys run ahead of record 20 as far as they can.
-      await waitFor(async () => (await db.effects('stop')).length >= 20, 'the records before 20');
-      await sleep(500);
+      // The other keys run ahead of record 20, and the timer commits offsets meanwhile — only up
+      // to record 20, which has not finished (waited for, not slept for: the machine may be loaded).
+      await waitFor(async () => (await db.effects('stop')).length > 20, 'records after 20 to be applied');
+      await waitFor(async () => offsetEvents.at(-1) === '20', 'the timer to commit up to record 20');
       const appliedWhileBlocked = (await db.effects('stop')).length;
       // Records after 20 committed their transactions, and the timer committed offsets meanwhile,
       // but only up to record 20, which has not finished: the next record to read is 20.

@@ -7,6 +7,7 @@ import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
 import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
 import type { PrismaClient } from '../../../../test/support/prisma.js';
+import { createTopic } from '../../../../test/support/kafka.js';
 import { firstDeliveries, MESSAGE_ID, readAll, relayEnv, startRelay, stopRelay, waitFor, type StartedRelay } from './relay-support.js';
 
 const RELAY_BIN = fileURLToPath(new URL('../../bin/outbox-relay.js', import.meta.url));
@@ -48,10 +49,7 @@ describe('poison messages', () => {
     let relay: StartedRelay | undefined;
     try {
       // The topic accepts record batches of at most 20 kB; the relay's own limit stays at 1 MB.
-      await admin.createTopics({
-        topics: [{ topic, numPartitions: 3, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] }],
-        waitForLeaders: true,
-      });
+      await createTopic(topic, 3, { configEntries: [{ name: 'max.message.bytes', value: '20000' }] });
       relay = await startRelay(relayEnv(database.url, { OUTBOX_BATCH_SIZE: '50' }));
 
       const big = { blob: 'x'.repeat(50_000) };

@@ -87,7 +87,8 @@ describe('relay failover', () => {
         'the survivors to take over',
       );
       const takeoverMs = Date.now() - killedAt;
-      expect(takeoverMs).toBeLessThanOrEqual(LEASE_MS + HEARTBEAT_MS + 1_000);
+      // A lease runs out, then the survivors' next heartbeat takes it; the slack is for a loaded machine.
+      expect(takeoverMs).toBeLessThanOrEqual(LEASE_MS + HEARTBEAT_MS + 2_500);
       const after = await owners();
       expect([...after.keys()].sort()).toEqual([relays[1]!.instanceId, relays[2]!.instanceId].sort());
 

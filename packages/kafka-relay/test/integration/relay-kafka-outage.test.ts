@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kafka, logLevel } from 'kafkajs';
 import { nudgeRelayAfterCommit, silentLogger } from '@outboxkit/core';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
 import { startKafka } from '../../../../scripts/kafka.mjs';
 import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
 import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
+import { createTopic } from '../../../../test/support/kafka.js';
 import {
   commitOrderProblems,
   createCounterTable,
@@ -53,10 +53,7 @@ describe('relay through a Kafka outage', () => {
   it('Kafka stopped for 10 seconds mid-stream and started again: nothing lost, order kept, the relay never restarted; nudges do not cut the backoff short, the resume is logged once', async () => {
     const brokers = [broker.brokers];
     const topic = uniqueName('ok.outage');
-    const admin = new Kafka({ clientId: uniqueName('admin'), brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(topic, 3, { brokers });
 
     const stopNudging = nudgeRelayAfterCommit(outbox.events, outbox.executor);
     let relay: StartedRelay | undefined;

@@ -55,10 +55,19 @@ describe('relay operations', () => {
       const first = await fetch(`${base}/metrics`);
       expect(first.headers.get('content-type')).toContain('text/plain; version=0.0.4');
       const before = await first.text();
-      await sleep(1_000);
-      const after = await (await fetch(`${base}/metrics`)).text();
-      expect(metricValue(after, 'outbox_relay_published_total')).toBeGreaterThan(metricValue(before, 'outbox_relay_published_total'));
-      expect(metricValue(after, 'outbox_relay_batches_total')).toBeGreaterThan(metricValue(before, 'outbox_relay_batches_total'));
+      // Scrape until the counters moved (the writers keep committing), however loaded the machine.
+      let after = before;
+      await waitFor(
+        async () => {
+          after = await (await fetch(`${base}/metrics`)).text();
+          return (
+            metricValue(after, 'outbox_relay_published_total') > metricValue(before, 'outbox_relay_published_total') &&
+            metricValue(after, 'outbox_relay_batches_total') > metricValue(before, 'outbox_relay_batches_total')
+          );
+        },
+        30_000,
+        'the published and batch counters to move',
+      );
       expect(metricValue(after, 'outbox_relay_batch_duration_seconds_count')).toBeGreaterThan(0);
       expect(metricValue(after, 'outbox_relay_leased_partitions')).toBe(16);
       for (const gauge of [
@@ -123,12 +132,13 @@ describe('relay operations', () => {
       for (let i = 0; i < 5; i += 1) {
         const committedAt = performance.now();
         const id = await outbox.transaction(async () => send({ topic, key: 'n', value: { i } }));
-        await waitFor(async () => (await prisma.outboxMessage.findUniqueOrThrow({ where: { id } })).status === 'PUBLISHED', 5_000, 'nudged publish');
+        await waitFor(async () => (await prisma.outboxMessage.findUniqueOrThrow({ where: { id } })).status === 'PUBLISHED', 9_000, 'nudged publish');
         latencies.push(performance.now() - committedAt);
         await sleep(200);
       }
-      // Without the nudge each would take up to the 10 s poll.
-      expect(Math.max(...latencies)).toBeLessThan(1_500);
+      // Without the nudge each would take nearly the 10 s poll (the relay idles from its last
+      // batch on); the bound is that far from it so a loaded machine cannot make it fail.
+      expect(Math.max(...latencies)).toBeLessThan(5_000);
     } finally {
       stopNudging();
       await relay.stop();

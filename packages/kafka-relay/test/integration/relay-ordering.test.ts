@@ -111,12 +111,16 @@ describe('relay ordering across instances', () => {
       //    stays open, while another transaction of L commits and is published.
       let releaseL: () => void = () => {};
       const gate = new Promise<void>((r) => (releaseL = r));
+      let lowIdTaken: () => void = () => {};
+      const taken = new Promise<void>((r) => (lowIdTaken = r));
       const lowIdTx = outbox.transaction(async () => {
         const id = send({ topic, key: 'L', value: { key: 'L', n: 2 } });
+        lowIdTaken();
         await gate;
         return id;
       });
-      await sleep(50);
+      // The next transaction of L starts only once this one holds its (lower) id.
+      await taken;
       const lFirst = await outbox.transaction(async () => send({ topic, key: 'L', value: { key: 'L', n: 1 } }));
       await waitFor(async () => (await prisma.outboxMessage.findUniqueOrThrow({ where: { id: lFirst } })).status === 'PUBLISHED', 10_000);
       releaseL();
