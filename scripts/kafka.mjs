@@ -2,11 +2,11 @@
 //
 //   node scripts/kafka.mjs fetch   # cache the broker jars (Maven Central)
 //   node scripts/kafka.mjs start   # prints KAFKA_BROKERS=127.0.0.1:PORT, runs until Ctrl-C
-//   node scripts/kafka.mjs stop    # stops a broker started with `start`
+//   node scripts/kafka.mjs stop [--port N]  # stops a broker started with `start` (the only one, or that port's)
 //
 // Programmatic use: `const kafka = await ensureKafka(); ... await kafka.stop()`.
 // Set KAFKA_BROKERS to use an already running broker instead.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +45,49 @@ export async function ensureKafka(options = {}) {
 // ---------------------------------------------------------------- CLI ----
 // `start` records its pid so that `stop` (package.json kafka:stop) can end it
 // from another terminal; the foreground process then shuts the broker down.
-const cliStateFile = () => join(cacheRoot(), 'kafka-cli.json');
+// One state file per broker, named by its port: several brokers can run at
+// once (a shared one, a test's own), and each start and shutdown touches only
+// its own file, so `stop` never ends the wrong one.
+const cliStateDir = () => join(cacheRoot(), 'kafka-cli');
+const cliStateFile = (port) => join(cliStateDir(), `${port}.json`);
+// Where versions before per-port state kept the one state file; still read, never written.
+const legacyStateFile = () => join(cacheRoot(), 'kafka-cli.json');
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+function readState(file) {
+  try {
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    return Number.isInteger(state.pid) ? { ...state, file } : undefined;
+  } catch (err) {
+    if (err.code === 'ENOENT' || err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
+/** The brokers `start` runs now, by their state files; files of processes that are gone are removed. */
+async function runningCliBrokers() {
+  let names = [];
+  try {
+    names = readdirSync(cliStateDir()).filter((name) => name.endsWith('.json'));
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+  }
+  const running = [];
+  for (const state of [...names.map((name) => readState(join(cliStateDir(), name))), readState(legacyStateFile())]) {
+    if (!state) continue;
+    if (isAlive(state.pid)) running.push(state);
+    else if (state.file !== legacyStateFile()) await rm(state.file, { force: true });
+  }
+  return running;
+}
 
 async function cliStart(args) {
   const { values } = parseArgs({
@@ -63,14 +105,15 @@ async function cliStart(args) {
     keepData: values['keep-data'],
     partitions: values.partitions ? Number(values.partitions) : undefined,
   });
-  await mkdir(cacheRoot(), { recursive: true });
-  await writeFile(cliStateFile(), JSON.stringify({ pid: process.pid, brokers: kafka.brokers }));
+  const stateFile = cliStateFile(kafka.port);
+  await mkdir(cliStateDir(), { recursive: true });
+  await writeFile(stateFile, JSON.stringify({ pid: process.pid, port: kafka.port, brokers: kafka.brokers }));
   process.stdout.write(`KAFKA_BROKERS=${kafka.brokers}\n`);
-  process.stderr.write('[kafka] running; Ctrl-C (or `node scripts/kafka.mjs stop`) to stop\n');
+  process.stderr.write(`[kafka] running; Ctrl-C (or \`node scripts/kafka.mjs stop --port ${kafka.port}\`) to stop\n`);
 
   const shutdown = async (code) => {
     await kafka.stop();
-    await rm(cliStateFile(), { force: true });
+    await rm(stateFile, { force: true });
     process.exit(code);
   };
   process.on('SIGINT', () => shutdown(0));
@@ -85,29 +128,43 @@ async function cliStart(args) {
   }, 1000);
 }
 
-async function cliStop() {
+/** Stops the broker of `--port`, or the only one running; refuses to pick one of several. Resolves with the exit code. */
+async function cliStop(args) {
+  const { values } = parseArgs({ args, options: { port: { type: 'string' } } });
+  const running = await runningCliBrokers();
+  const list = () => running.map((s) => `  ${s.brokers} (pid ${s.pid})`).join('\n');
   let state;
-  try {
-    state = JSON.parse(readFileSync(cliStateFile(), 'utf8'));
-  } catch (err) {
-    if (err.code !== 'ENOENT') throw err;
-    process.stderr.write(`[kafka] nothing to stop: no ${cliStateFile()} from \`kafka.mjs start\`\n`);
-    return;
+  if (values.port !== undefined) {
+    state = running.find((s) => String(s.port ?? String(s.brokers).split(':').pop()) === values.port);
+    if (!state) {
+      process.stderr.write(
+        `[kafka] no broker started with \`kafka.mjs start\` listens on port ${values.port}` +
+          (running.length ? `; running:\n${list()}\n` : '; none is running\n'),
+      );
+      return 1;
+    }
+  } else if (running.length === 0) {
+    process.stderr.write('[kafka] nothing to stop: no broker started with `kafka.mjs start` is running\n');
+    return 0;
+  } else if (running.length > 1) {
+    process.stderr.write(`[kafka] ${running.length} brokers are running; say which with --port:\n${list()}\n`);
+    return 2;
+  } else {
+    state = running[0];
   }
   try {
     process.kill(state.pid, 'SIGTERM');
   } catch (err) {
     if (err.code !== 'ESRCH') throw err;
     process.stderr.write(`[kafka] process ${state.pid} is already gone\n`);
-    await rm(cliStateFile(), { force: true });
-    return;
+    if (state.file !== legacyStateFile()) await rm(state.file, { force: true });
+    return 0;
   }
+  // Its own shutdown stops the broker and removes its state file.
   for (let i = 0; i < 300; i++) {
-    try {
-      process.kill(state.pid, 0);
-    } catch {
+    if (!isAlive(state.pid)) {
       process.stderr.write(`[kafka] stopped ${state.brokers}\n`);
-      return;
+      return 0;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -116,9 +173,15 @@ async function cliStop() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [command, ...rest] = process.argv.slice(2);
-  const commands = { fetch: () => fetchKafka(), start: () => cliStart(rest), stop: cliStop };
+  const commands = {
+    fetch: () => fetchKafka(),
+    start: () => cliStart(rest),
+    stop: async () => {
+      process.exitCode = await cliStop(rest);
+    },
+  };
   if (!commands[command]) {
-    process.stderr.write('usage: node scripts/kafka.mjs fetch | start [--port N] [--data-dir DIR] [--keep-data] [--partitions N] | stop\n');
+    process.stderr.write('usage: node scripts/kafka.mjs fetch | start [--port N] [--data-dir DIR] [--keep-data] [--partitions N] | stop [--port N]\n');
     process.exit(2);
   }
   commands[command]().catch((err) => {
