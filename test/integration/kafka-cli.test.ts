@@ -19,7 +19,7 @@ let cacheDir: string;
 const starts: ChildProcess[] = [];
 
 function cliEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, OUTBOXKIT_CACHE_DIR: cacheDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, OUTBOXKIT_CACHE_DIR: cacheDir };
   delete env.KAFKA_BROKERS;
   return env;
 }

@@ -34,6 +34,8 @@ export function startRelayProcess(env: Record<string, string>, args: string[] = 
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
+  // Callers that never wait for readiness (a process expected to exit) must not see it as unhandled.
+  ready.catch(() => undefined);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       failReady(new Error(`relay exited before it was ready (code ${code}, signal ${signal}):\n${output}`));

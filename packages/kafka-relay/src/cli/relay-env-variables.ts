@@ -145,7 +145,8 @@ function postgresUrl(name: string, value: string): string {
   return value;
 }
 
-function brokerList(name: string, value: string): string[] {
+/** `value` as host:port entries, each checked; a refusal names `name` (KAFKA_BROKERS, --brokers). */
+export function brokerList(name: string, value: string): string[] {
   const entries = value.split(',').map((entry) => entry.trim());
   for (const entry of entries) {
     const match = /^(\[[0-9A-Fa-f:.]+\]|[^:\s[\]/]+):(\d{1,5})$/.exec(entry);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createConsoleLogger, InvalidConfigError, OutboxError, type LogLevel } from '@outboxkit/core';
 import { replayDeadLetters, type ReplayDeadLettersOptions } from '../consumer/dead-letter-replay.js';
+import { brokerList } from './relay-env-variables.js';
 
 export const REPLAY_USAGE = `Usage: outbox-relay replay (--group <groupId> | --topic <deadLetterTopic>)
                           (--all | --id <id> [--id <id> ...] | --from <time> [--to <time>])
@@ -68,11 +69,9 @@ export function replayOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): R
   });
   if (positionals.length > 0) throw new InvalidConfigError('arguments', `unexpected "${positionals.join(' ')}"`);
   if (!values.group === !values.topic) throw new InvalidConfigError('--group/--topic', 'give exactly one of them');
-  const brokers = (values.brokers ?? env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0) throw new InvalidConfigError('KAFKA_BROKERS', 'is not set (or pass --brokers host:port)');
+  const rawBrokers = (values.brokers ?? env.KAFKA_BROKERS ?? '').trim();
+  if (rawBrokers === '') throw new InvalidConfigError('KAFKA_BROKERS', 'is not set (or pass --brokers host:port)');
+  const brokers = brokerList(values.brokers === undefined ? 'KAFKA_BROKERS' : '--brokers', rawBrokers);
   const ids = values.id ?? [];
   if (values.all && (ids.length > 0 || values.from || values.to)) throw new InvalidConfigError('--all', 'cannot be combined with --id, --from or --to');
   if (!values.all && ids.length === 0 && !values.from && !values.to) {
@@ -90,6 +89,9 @@ export function replayOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): R
   if (ids.length > 0) options.ids = ids;
   if (values.from) options.from = parseTime('--from', values.from);
   if (values.to) options.to = parseTime('--to', values.to);
+  if (options.from && options.to && options.from > options.to) {
+    throw new InvalidConfigError('--to', `(${options.to.toISOString()}) is before --from (${options.from.toISOString()}): the range would select nothing; swap them`);
+  }
   return options;
 }
 
