@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { InvalidConfigError } from '@outboxkit/core';
+import { DatabaseTimeoutError, InvalidConfigError } from '@outboxkit/core';
 import type { Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
+import { explainPgError } from './pg-connection.js';
 import { beginStatement, pgTransactionRunner } from './pg-transaction-runner.js';
 
 describe('beginStatement', () => {
@@ -60,5 +61,31 @@ describe('pgTransactionRunner', () => {
     await expect(work).rejects.toThrow('not queryable');
     expect(client.released).toBe(true);
     expect(client.listenerCount('error')).toBe(0);
+  });
+
+  it('a statement the server never answers: the typed timeout, no ROLLBACK queued behind it, the client discarded', async () => {
+    const { client, pool } = fakePool();
+    const explain = (error: unknown) => explainPgError(error, { connectionString: 'postgres://u:p@db:5432/app', connectTimeoutMs: 1, queryTimeoutMs: 4_000 });
+    const work = pgTransactionRunner(pool, explain).transaction(async (executor) => {
+      client.query = async function (text: string) {
+        this.queries.push(text);
+        throw new Error('Query read timeout');
+      };
+      return executor.query({ text: 'SELECT claim', values: [] });
+    });
+    await expect(work).rejects.toBeInstanceOf(DatabaseTimeoutError);
+    await expect(work).rejects.toMatchObject({ phase: 'query', server: 'db:5432/app' });
+    expect(client.queries).toEqual(['BEGIN', 'SELECT claim']);
+    expect(client.released).toBe(true);
+  });
+
+  it('a pool that cannot connect in time: the typed timeout naming the server', async () => {
+    const pool = { connect: async () => Promise.reject(new Error('timeout exceeded when trying to connect')) } as unknown as Pool;
+    const explain = (error: unknown) => explainPgError(error, { connectionString: 'postgres://u:p@db:5432/app', connectTimeoutMs: 1_500, queryTimeoutMs: 4_000 });
+    await expect(pgTransactionRunner(pool, explain).transaction(async () => 1)).rejects.toMatchObject({
+      code: 'OUTBOX_DATABASE_TIMEOUT',
+      phase: 'connect',
+      message: expect.stringContaining('PostgreSQL at db:5432/app did not accept a connection within 1500 ms'),
+    });
   });
 });
