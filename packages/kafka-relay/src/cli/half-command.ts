@@ -9,7 +9,9 @@ import {
   type HalfMessageSummary,
 } from '@outboxkit/core';
 import pg from 'pg';
+import { explainPgError, pgClientConfig } from '../pg-connection.js';
 import { pgExecutor } from '../pg-transaction-runner.js';
+import { commandDatabaseFromEnv } from './relay-env.js';
 
 export const HALF_USAGE = `usage:
   outbox-relay half list [--parked] [--limit N]   one JSON line per undecided half message (oldest first)
@@ -40,14 +42,18 @@ export async function halfCommand(args: string[], env: NodeJS.ProcessEnv, out: (
     out(HALF_USAGE);
     return values.help ? 0 : 2;
   }
-  const databaseUrl = env.DATABASE_URL;
-  if (!databaseUrl) throw new InvalidConfigError('DATABASE_URL', 'is not set: the half command needs the PostgreSQL connection string');
+  const connection = commandDatabaseFromEnv(env, 'half');
   const tables = { schema: env.OUTBOX_SCHEMA || undefined, outbox: env.OUTBOX_TABLE || undefined };
 
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'outbox-relay half' });
-  await client.connect();
+  // With the relay's connect and query timeouts: a database that does not answer fails the command, never hangs it.
+  const explain = (error: unknown) => explainPgError(error, connection);
+  const client = new pg.Client(pgClientConfig(connection));
+  client.on('error', () => undefined);
+  await client.connect().catch((error: unknown) => {
+    throw explain(error);
+  });
   try {
-    const executor = pgExecutor(client);
+    const executor = pgExecutor(client, explain);
     const admin = new HalfMessageAdmin(executor, tables);
     if (action === 'list') {
       const limit = values.limit === undefined ? 1000 : Number(values.limit);

@@ -98,6 +98,13 @@ describe('outbox-relay start-up', () => {
     expect(Date.now() - started).toBeLessThan(45_000);
   });
 
+  it.each([['dead', 'list'], ['half', 'list']])('%s %s against a database that never answers: exits 1 after the connect timeout, naming host:port', async (...args) => {
+    const result = await runToEnd(startRelayProcess(silentEnv({ OUTBOX_DB_CONNECT_TIMEOUT_MS: '1500' }), args), 60_000);
+    expect(result, result.output).toMatchObject({ code: 1, signal: null });
+    expect(result.output).toContain(`PostgreSQL at ${silentDatabase.address}/orders did not accept a connection within 1500 ms`);
+    expect(result.output).not.toContain('hunter2');
+  });
+
   it('SIGTERM while the relay is still loading: logs "stopping before start", exits 0, connects nowhere', async () => {
     const connectionsBefore = silentDatabase.connections + silentKafka.connections;
     // The moment the bin starts loading the relay's modules (a few hundred ms of work): a SIGTERM
