@@ -3,7 +3,7 @@
 //   1. installs the workspace with the pinned pnpm (through npx: corepack on Node 20 ships
 //      signing keys too old to verify current pnpm releases),
 //   2. generates the Prisma client offline (scripts/prisma-generate.mjs explains why offline),
-//   3. builds the packages (the relay CLI and the examples run the built output).
+//   3. builds the packages, ESM and CommonJS (the relay CLI and the examples run the built output).
 // Each step is skipped when its inputs have not changed since it last ran.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -75,11 +75,20 @@ step('prisma-generate', () => [path.join(ROOT, 'prisma', 'schema.prisma'), path.
   run(process.execPath, [path.join(ROOT, 'scripts', 'prisma-generate.mjs')]);
 });
 
+// Each package's build (scripts/build-package.mjs): ESM in dist/, CommonJS in dist/cjs/.
+const BUILD_CONFIGS = ['package.json', 'tsconfig.build.json', 'tsconfig.cjs.json'];
 step(
   'build',
-  () => PACKAGES.flatMap((p) => [...listFiles(path.join(ROOT, 'packages', p, 'src')), path.join(ROOT, 'packages', p, 'dist', 'index.js')]),
+  () =>
+    PACKAGES.flatMap((p) => [
+      ...listFiles(path.join(ROOT, 'packages', p, 'src')),
+      ...BUILD_CONFIGS.map((file) => path.join(ROOT, 'packages', p, file)),
+      path.join(ROOT, 'tsconfig.base.json'),
+      path.join(ROOT, 'scripts', 'build-package.mjs'),
+      path.join(ROOT, 'packages', p, 'dist', 'index.js'),
+      path.join(ROOT, 'packages', p, 'dist', 'cjs', 'index.js'),
+    ]),
   () => {
-    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    for (const name of PACKAGES) run(process.execPath, [tsc, '-p', path.join('packages', name, 'tsconfig.build.json')]);
+    for (const name of PACKAGES) run(process.execPath, [path.join(ROOT, 'scripts', 'build-package.mjs'), path.join(ROOT, 'packages', name)]);
   },
 );

@@ -1,7 +1,7 @@
 import { OutboxNotConfiguredError } from './errors.js';
 import type { Outbox } from './outbox.js';
 
-const DEFAULT_KEY = Symbol.for('outboxkit.default-outbox');
+const DEFAULT_KEY = Symbol.for('outboxkit.default-outbox.v1');
 
 type Holder = Record<symbol, Outbox<unknown> | undefined>;
 

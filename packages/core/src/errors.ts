@@ -45,7 +45,32 @@ export interface OutboxErrorOptions {
   topic?: string;
 }
 
+/** Registered (Symbol.for), so the ESM and the CommonJS copy of this module hold the same symbol. */
+const OUTBOX_ERROR_CLASS = Symbol.for('outboxkit.error-class.v1');
+
 export class OutboxError extends Error {
+  /** Marks outboxkit's error classes (and their subclasses) in every copy of this package. */
+  static readonly [OUTBOX_ERROR_CLASS] = true;
+
+  /**
+   * `instanceof` that also holds across copies of @outboxkit/core: an application can load its
+   * ESM and its CommonJS build side by side (docs/adopting.md, "CommonJS, ESM and Jest"), and a
+   * `LocalTransactionRollback` thrown through one copy must still roll back in the other. A value
+   * from another copy matches when a class of outboxkit's along its prototype chain has this
+   * class's name.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null) return false;
+    for (let proto = Object.getPrototypeOf(value) as object | null; proto; proto = Object.getPrototypeOf(proto) as object | null) {
+      const owner = Object.prototype.hasOwnProperty.call(proto, 'constructor') ? (proto as { constructor: unknown }).constructor : undefined;
+      if (typeof owner === 'function' && (owner as { [OUTBOX_ERROR_CLASS]?: unknown })[OUTBOX_ERROR_CLASS] === true && owner.name === this.name) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   readonly code: OutboxErrorCode;
   readonly retriable: boolean;
   readonly messageId: string | undefined;

@@ -55,7 +55,7 @@ export class CheckerRegistry implements CheckerResolver {
   }
 }
 
-const DEFAULT_KEY = Symbol.for('outboxkit.default-checker-registry');
+const DEFAULT_KEY = Symbol.for('outboxkit.default-checker-registry.v1');
 
 /** The registry `registerChecker`, `registerCheckers` and the in-process check service use by default. */
 export function defaultCheckerRegistry(): CheckerRegistry {

@@ -7,7 +7,7 @@ import type { TransactionChecker } from './checker-types.js';
 export const CHECKER_METADATA = 'outboxkit:transaction-checker';
 
 /** Where the decorator records a class's checker methods: on the prototype (legacy) or the instance (TC39). */
-const CHECKERS = Symbol.for('outboxkit.transaction-checkers');
+const CHECKERS = Symbol.for('outboxkit.transaction-checkers.v1');
 
 interface CheckerMark {
   method: string | symbol;

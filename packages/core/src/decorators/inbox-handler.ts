@@ -6,7 +6,7 @@ import type { MethodDecorator } from './wrap-method.js';
 export const INBOX_HANDLER_METADATA = 'outboxkit:inbox-handler';
 
 type Registry = WeakMap<object, Map<string | symbol, InboxHandlerOptions>>;
-const REGISTRY_KEY = Symbol.for('outboxkit.inbox-handlers');
+const REGISTRY_KEY = Symbol.for('outboxkit.inbox-handlers.v1');
 
 /** On globalThis, so two copies of @outboxkit/core still see one registry. */
 function registry(): Registry {

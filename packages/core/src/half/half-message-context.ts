@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { HalfMessageContext } from './half-message.js';
 
 /** Kept on globalThis like the ambient transaction, so two copies of the core share it. */
-const STORAGE_KEY = Symbol.for('outboxkit.half-message');
+const STORAGE_KEY = Symbol.for('outboxkit.half-message.v1');
 
 function storage(): AsyncLocalStorage<HalfMessageContext> {
   const holder = globalThis as unknown as Record<symbol, AsyncLocalStorage<HalfMessageContext> | undefined>;

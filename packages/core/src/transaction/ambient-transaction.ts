@@ -6,9 +6,13 @@ import type { TransactionScope } from './transaction-scope.js';
  * can send messages and run queries without passing a transaction around.
  *
  * The storage is kept on globalThis under a registered symbol: if an application ends up with two
- * copies of @outboxkit/core (a bundler, a nested install), both still see the same transaction.
+ * copies of @outboxkit/core (its ESM and its CommonJS build side by side, a bundler, a nested
+ * install), both still see the same transaction. The key's `.v1` names the shape of what is
+ * stored: a release that changes it changes the key, so two copies that disagree fail loudly
+ * (no transaction) instead of misreading each other's state. Every process-wide holder of the
+ * core follows this rule (default outbox, registries, half-message and savepoint contexts).
  */
-const STORAGE_KEY = Symbol.for('outboxkit.ambient-transaction');
+const STORAGE_KEY = Symbol.for('outboxkit.ambient-transaction.v1');
 
 type Store = AsyncLocalStorage<TransactionScope>;
 

@@ -16,7 +16,7 @@ export interface SavepointFrame {
 }
 
 /** Kept on globalThis like the ambient transaction, so two copies of the core share it. */
-const STORAGE_KEY = Symbol.for('outboxkit.savepoint-frame');
+const STORAGE_KEY = Symbol.for('outboxkit.savepoint-frame.v1');
 
 function storage(): AsyncLocalStorage<SavepointFrame> {
   const holder = globalThis as unknown as Record<symbol, AsyncLocalStorage<SavepointFrame> | undefined>;
