@@ -188,10 +188,10 @@ describe('the packed tarballs, installed with npm into a fresh project', () => {
       await waitFor(() => groupGone(relay), MINUTE, `the relay to stop:\n${relayOutput}`);
     }
     expect(relayOutput).toContain('"msg":"relay stopped"');
-  });
+  }, 5 * MINUTE);
 
   it('work in a Jest test of that project, with no transform', async () => {
     const jest = await run(bin('jest'), ['--ci', '--config', 'cjs/jest.config.js'], { cwd: work.app, env: { ...process.env, DATABASE_URL: database.url } });
     expect(jest.output).toMatch(/Tests:\s+3 passed, 3 total/);
-  });
+  }, 2 * MINUTE);
 });
