@@ -16,9 +16,9 @@ const STOP_TIMEOUT_MS = 20_000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Ports are chosen by the OS; both listeners are held open together so the
-// two picks cannot collide with each other.
-async function freePorts(count) {
+// Ports are chosen by the OS; all listeners are held open together so the
+// picks cannot collide with each other.
+export async function freePorts(count) {
   const servers = [];
   try {
     for (let i = 0; i < count; i++) {
@@ -57,7 +57,8 @@ function installExitHooks() {
 /**
  * Starts a fresh single-node Kafka. Options: port, controllerPort, dataDir,
  * keepData, partitions (default 3), config (extra server.properties),
- * readyTimeoutMs, heap, jvmArgs.
+ * readyTimeoutMs, heap, jvmArgs; clusterId and name for one node of a cluster
+ * (scripts/kafka/cluster.mjs: config then carries node.id and the voters).
  */
 export async function startKafka(options = {}) {
   const { libs, version } = await fetchKafka();
@@ -172,9 +173,10 @@ export async function startKafka(options = {}) {
     if (removeDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  process.stderr.write(`[kafka] starting a broker (Kafka ${version}, KRaft, one node) on ${brokers}, ~10-20 s …\n`);
+  const name = options.name ?? 'a broker';
+  process.stderr.write(`[kafka] starting ${name} (Kafka ${version}, KRaft${options.name ? '' : ', one node'}) on ${brokers}, ~10-20 s …\n`);
   try {
-    if (!existsSync(join(logDir, 'meta.properties'))) await formatStorage(jvm, propsFile);
+    if (!existsSync(join(logDir, 'meta.properties'))) await formatStorage(jvm, propsFile, options.clusterId);
     await launch();
   } catch (err) {
     await handle.stop().catch(() => {});

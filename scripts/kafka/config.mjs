@@ -89,11 +89,16 @@ function runJava(what, args) {
 // Kafka needs a formatted log dir carrying the cluster id. A Kafka Uuid is 16
 // random bytes in base64url; generating it here saves a JVM start. Like
 // Kafka's own Uuid.randomUuid(), reject ids starting with '-', which the
-// storage tool's argument parser would take for an option.
-export async function formatStorage(opts, propsFile) {
+// storage tool's argument parser would take for an option. The nodes of one
+// cluster must share the id: scripts/kafka/cluster.mjs passes it.
+export function newClusterId() {
   let clusterId;
   do clusterId = randomBytes(16).toString('base64url');
   while (clusterId.startsWith('-'));
+  return clusterId;
+}
+
+export async function formatStorage(opts, propsFile, clusterId = newClusterId()) {
   await runJava('kafka-storage format', [
     ...jvmArgs(opts), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile,
   ]);
