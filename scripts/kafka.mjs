@@ -2,9 +2,13 @@
 //
 //   node scripts/kafka.mjs fetch   # cache the broker jars (Maven Central)
 //   node scripts/kafka.mjs start   # prints KAFKA_BROKERS=127.0.0.1:PORT, runs until Ctrl-C
+//   node scripts/kafka.mjs start --cluster 3  # a 3-node cluster (scripts/kafka/cluster.mjs:
+//                                  # replication factor 3, min.insync.replicas 2); prints
+//                                  # KAFKA_BROKERS=h:p,h:p,h:p; `stop --port` takes the first port
 //   node scripts/kafka.mjs stop [--port N]  # stops a broker started with `start` (the only one, or that port's)
 //
-// Programmatic use: `const kafka = await ensureKafka(); ... await kafka.stop()`.
+// Programmatic use: `const kafka = await ensureKafka(); ... await kafka.stop()`;
+// a cluster: `startKafkaCluster({ nodes: 3 })` (failover tests start their own).
 // Set KAFKA_BROKERS to use an already running broker instead.
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -12,9 +16,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startKafka } from './kafka/broker.mjs';
+import { startKafkaCluster } from './kafka/cluster.mjs';
 import { cacheRoot, fetchKafka } from './kafka/fetch.mjs';
 
-export { fetchKafka, startKafka };
+export { fetchKafka, startKafka, startKafkaCluster };
 
 const uncontrollable = (what) => async () => {
   throw new Error(
@@ -97,9 +102,10 @@ async function cliStart(args) {
       'data-dir': { type: 'string' },
       'keep-data': { type: 'boolean' },
       partitions: { type: 'string' },
+      cluster: { type: 'string' },
     },
   });
-  const kafka = await startKafka({
+  const kafka = values.cluster !== undefined ? await cliStartCluster(values) : await startKafka({
     port: values.port ? Number(values.port) : undefined,
     dataDir: values['data-dir'],
     keepData: values['keep-data'],
@@ -121,11 +127,24 @@ async function cliStart(args) {
   // The broker child is unref'ed, so this timer is what keeps us in the
   // foreground; it also notices a broker that died on its own.
   setInterval(() => {
-    if (kafka.pid === undefined) {
+    if ((kafka.nodes ?? [kafka]).some((node) => node.pid === undefined)) {
       process.stderr.write(`[kafka] broker exited unexpectedly, see ${kafka.logFile}\n`);
       shutdown(1);
     }
   }, 1000);
+}
+
+/** `start --cluster N`: N nodes on ports the OS picks; --port and --data-dir name one broker, so they are refused. */
+async function cliStartCluster(values) {
+  const nodes = Number(values.cluster);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 9) throw new Error(`--cluster takes a node count from 1 to 9, got '${values.cluster}'`);
+  if (values.port !== undefined || values['data-dir'] !== undefined) throw new Error('--cluster picks its own ports and data dirs; drop --port and --data-dir');
+  const cluster = await startKafkaCluster({
+    nodes,
+    keepData: values['keep-data'],
+    partitions: values.partitions ? Number(values.partitions) : undefined,
+  });
+  return { ...cluster, logFile: cluster.nodes.map((n) => n.logFile).join(', ') };
 }
 
 /** Stops the broker of `--port`, or the only one running; refuses to pick one of several. Resolves with the exit code. */
@@ -181,7 +200,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     },
   };
   if (!commands[command]) {
-    process.stderr.write('usage: node scripts/kafka.mjs fetch | start [--port N] [--data-dir DIR] [--keep-data] [--partitions N] | stop [--port N]\n');
+    process.stderr.write('usage: node scripts/kafka.mjs fetch | start [--port N] [--data-dir DIR] [--keep-data] [--partitions N] | start --cluster NODES [--keep-data] [--partitions N] | stop [--port N]\n');
     process.exit(2);
   }
   commands[command]().catch((err) => {

@@ -12,10 +12,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * topics or the machine is loaded — and kafkajs retries only LEADER_NOT_AVAILABLE in that path,
  * so the call failed. Here every retriable error is retried until `timeoutMs`.
  *
- * Options: brokers (array or comma-separated), topic, partitions (default 3), configEntries,
- * timeoutMs (default 60 s).
+ * Options: brokers (array or comma-separated), topic, partitions (default 3), replicationFactor
+ * (default 1; on a cluster, also waits until every partition has that many replicas in sync),
+ * configEntries, timeoutMs (default 60 s).
  */
-export async function createTopic({ brokers, topic, partitions = 3, configEntries = [], timeoutMs = 60_000 }) {
+export async function createTopic({ brokers, topic, partitions = 3, replicationFactor = 1, configEntries = [], timeoutMs = 60_000 }) {
   const list = Array.isArray(brokers) ? brokers : String(brokers).split(',');
   const admin = new Kafka({ clientId: `create-topic-${topic}`.slice(0, 200), brokers: list, logLevel: logLevel.NOTHING }).admin();
   const deadline = Date.now() + timeoutMs;
@@ -37,13 +38,18 @@ export async function createTopic({ brokers, topic, partitions = 3, configEntrie
   try {
     await untilReady('not created', async () => {
       // Resolves false when the topic exists already: fine.
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: false });
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }], waitForLeaders: false });
       return true;
     });
-    await untilReady(`not every one of its ${partitions} partitions has a leader`, async () => {
+    const inSync = replicationFactor > 1 ? ` and ${replicationFactor} replicas in sync` : '';
+    await untilReady(`not every one of its ${partitions} partitions has a leader${inSync}`, async () => {
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
       const meta = topics.find((t) => t.name === topic);
-      return meta !== undefined && meta.partitions.length === partitions && meta.partitions.every((p) => p.leader >= 0);
+      return (
+        meta !== undefined &&
+        meta.partitions.length === partitions &&
+        meta.partitions.every((p) => p.leader >= 0 && p.isr.length >= replicationFactor)
+      );
     });
   } finally {
     await admin.disconnect().catch(() => {});

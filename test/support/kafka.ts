@@ -11,6 +11,8 @@ export interface CreateTopicOptions {
   /** Another broker than the run's (a test's own, say). */
   brokers?: string[];
   configEntries?: Array<{ name: string; value: string }>;
+  /** Replicas per partition (default 1); the cluster tests use one per node. */
+  replicationFactor?: number;
 }
 
 /**
@@ -19,7 +21,13 @@ export interface CreateTopicOptions {
  * creates its topics through this.
  */
 export async function createTopic(topic: string, partitions = 3, options: CreateTopicOptions = {}): Promise<void> {
-  await createTopicAndWait({ brokers: options.brokers ?? kafkaBrokers(), topic, partitions, configEntries: options.configEntries ?? [] });
+  await createTopicAndWait({
+    brokers: options.brokers ?? kafkaBrokers(),
+    topic,
+    partitions,
+    replicationFactor: options.replicationFactor ?? 1,
+    configEntries: options.configEntries ?? [],
+  });
 }
 
 export interface ReadRecord {
