@@ -161,3 +161,70 @@ describe('@Transactional', () => {
     expect(port.committed).toHaveLength(1);
   });
 });
+
+describe('two outboxes (two databases) in one call chain', () => {
+  function twoOutboxes() {
+    const a = setup();
+    const b = setup();
+    return { portA: a.port, outboxA: a.outbox, portB: b.port, outboxB: b.outbox };
+  }
+  // insertMessages' two forms: one message binds (id, topic, …); several travel as one JSON document.
+  const topicsOf = (statements: SqlStatement[][]) =>
+    statements
+      .flat()
+      .flatMap((statement) =>
+        statement.values.length === 2
+          ? (JSON.parse(statement.values[0] as string) as Array<{ topic: string }>).map((m) => m.topic)
+          : [statement.values[1] as string],
+      );
+
+  it("outboxB.transaction inside outboxA's opens B's own transaction, and each send lands in its own outbox", async () => {
+    const { portA, outboxA, portB, outboxB } = twoOutboxes();
+    await outboxA.transaction(async () => {
+      outboxA.send({ topic: 'a.before', value: 1 });
+      await outboxB.transaction(async () => {
+        outboxB.send({ topic: 'b.inner', value: 2 });
+        outboxA.send({ topic: 'a.inside-b', value: 3 }); // A's transaction is still open around B's
+        expect(outboxB.transactionClient()).not.toBe(undefined);
+      });
+      outboxA.send({ topic: 'a.after', value: 4 });
+    });
+    expect(portB.committed).toHaveLength(1);
+    expect(topicsOf(portB.committed)).toEqual(['b.inner']);
+    expect(portA.committed).toHaveLength(1);
+    expect(topicsOf(portA.committed)).toEqual(['a.before', 'a.inside-b', 'a.after']);
+  });
+
+  it("a failure in B's transaction rolls back only B's, when A's caller catches it", async () => {
+    const { portA, outboxA, portB, outboxB } = twoOutboxes();
+    await outboxA.transaction(async () => {
+      outboxA.send({ topic: 'a.kept', value: 1 });
+      await expect(
+        outboxB.transaction(async () => {
+          outboxB.send({ topic: 'b.lost', value: 2 });
+          throw new Error('b fails');
+        }),
+      ).rejects.toThrow('b fails');
+    });
+    expect(portB.rolledBack).toBe(1);
+    expect(portB.committed).toHaveLength(0);
+    expect(topicsOf(portA.committed)).toEqual(['a.kept']);
+  });
+
+  it("outboxB.send inside only A's transaction is refused instead of writing to A's database", async () => {
+    const { portA, outboxA, outboxB } = twoOutboxes();
+    await outboxA.transaction(async () => {
+      expect(() => outboxB.send({ topic: 'b.stray', value: 1 })).toThrow(NoActiveTransactionError);
+      expect(() => outboxB.transactionClient()).toThrow(NoActiveTransactionError);
+      outboxA.send({ topic: 'a.only', value: 2 });
+    });
+    expect(topicsOf(portA.committed)).toEqual(['a.only']);
+  });
+
+  it('the plain send() uses the innermost transaction', async () => {
+    const { portA, outboxA, portB, outboxB } = twoOutboxes();
+    await outboxA.transaction(() => outboxB.transaction(async () => sendInCurrentTransaction({ topic: 'inner', value: 1 })));
+    expect(topicsOf(portB.committed)).toEqual(['inner']);
+    expect(portA.committed).toEqual([[]]);
+  });
+});

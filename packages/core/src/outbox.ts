@@ -63,7 +63,8 @@ export class Outbox<TClient = unknown> {
     const { propagation, open } = checkTransactionOptions(options);
     if (propagation === 'requiresNew') return runOutsideScope(() => this.openTransaction(work, open));
     // A scope that is committing or has ended cannot be joined: the call gets a transaction of its own.
-    const existing = currentScope();
+    // Only this outbox's transaction is joined; one of another outbox (another database) is not.
+    const existing = currentScope(this);
     if (existing?.isOpen) return propagation === 'nested' ? runNested(existing, work) : runJoined(existing, work);
     return this.openTransaction(work, open);
   }
@@ -74,7 +75,7 @@ export class Outbox<TClient = unknown> {
     try {
       const result = await this.port.runInTransaction(
         async (handle) => {
-          const opened = new TransactionScope(handle, this);
+          const opened = new TransactionScope(handle, this, currentScope());
           scope = opened;
           let value: T;
           try {
@@ -114,7 +115,7 @@ export class Outbox<TClient = unknown> {
    * validated and encoded now (a bad one throws here) and written when the transaction commits.
    */
   send(message: OutboxMessageInput): string {
-    return sendInCurrentTransaction(message);
+    return sendInScope(currentScope(this), message);
   }
 
   /**
@@ -128,7 +129,7 @@ export class Outbox<TClient = unknown> {
 
   /** The adapter's client bound to the current transaction (a Prisma transaction client, say). */
   transactionClient(): TClient {
-    const scope = currentScope();
+    const scope = currentScope(this);
     if (!scope) throw new NoActiveTransactionError('use the transaction client');
     scope.assertOpen('use the transaction client');
     return scope.handle.client as TClient;
@@ -136,7 +137,7 @@ export class Outbox<TClient = unknown> {
 
   /** Runs `hook` once the current transaction has committed (never if it rolls back). */
   afterCommit(hook: () => void | Promise<void>): void {
-    const scope = currentScope();
+    const scope = currentScope(this);
     if (!scope) throw new NoActiveTransactionError('register an after-commit hook');
     if (typeof hook !== 'function') {
       throw new InvalidTransactionOptionsError('afterCommit hook', `must be a function, got ${typeof hook}. Pass outbox.afterCommit(() => { ... }).`);
@@ -145,9 +146,15 @@ export class Outbox<TClient = unknown> {
   }
 }
 
-/** The plain-function form of `outbox.send`: uses whatever transaction is current. */
+/**
+ * The plain-function form of `outbox.send`: uses whatever transaction is current (the innermost,
+ * when transactions of several outboxes are open around the call).
+ */
 export function sendInCurrentTransaction(message: OutboxMessageInput): string {
-  const scope = currentScope();
+  return sendInScope(currentScope(), message);
+}
+
+function sendInScope(scope: TransactionScope | undefined, message: OutboxMessageInput): string {
   if (!scope) throw new NoActiveTransactionError();
   scope.assertOpen('send a message'); // before validating: a late send says so, whatever it carries
   const prepared = prepareMessage(message, scope.owner.messageLimits);

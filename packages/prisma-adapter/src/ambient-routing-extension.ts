@@ -24,7 +24,7 @@ export function ambientRoutingExtension(owner: object) {
           args: unknown;
           query: (args: unknown) => Promise<unknown>;
         }): Promise<unknown> {
-          const scope = currentTransactionScope();
+          const scope = currentTransactionScope(owner);
           if (!scope || scope.owner !== owner) return query(args);
           // Committing (TransactionClosingError) or ended (TransactionClosedError): never run it outside.
           if (!scope.isOpen) scope.assertOpen(`run ${model}.${operation}`);

@@ -217,7 +217,7 @@ async function runDatabaseLocal<T>(
   let workDone = false;
   try {
     const run = await outbox.transaction(async () => {
-      const scope = currentScope();
+      const scope = currentScope(outbox);
       if (!scope) throw new NoActiveTransactionError('write a transaction marker');
       const marked = await scope.handle.executor.execute(insertTxMarker(outbox.settings.tables.marker, context.transactionId));
       if (marked === 0) throw new LocalTransactionFencedError(context.messageId, context.transactionId);
@@ -284,7 +284,7 @@ export async function decide(
 function withExecutor<T>(outbox: Outbox<any>, work: (executor: SqlExecutor) => Promise<T>): Promise<T> {
   return runOutsideScope(() =>
     outbox.transaction(async () => {
-      const scope = currentScope();
+      const scope = currentScope(outbox);
       if (!scope) throw new NoActiveTransactionError('run a half-message statement');
       return work(scope.handle.executor);
     }),

@@ -85,7 +85,7 @@ export class Inbox<TClient = unknown> {
     const messageId = options.messageId === undefined ? requireMessageId(record, this.extract) : storableDedupeKey(options.messageId);
     const { consumerGroup } = this.options;
     const result = await this.outbox.transaction(async () => {
-      const scope = currentScope();
+      const scope = currentScope(this.outbox);
       if (!scope) throw new NoActiveTransactionError('record an inbox receipt');
       const inserted = await scope.handle.executor.execute(
         recordInboxReceipt(this.outbox.settings.tables.inbox, {
@@ -123,7 +123,7 @@ export class Inbox<TClient = unknown> {
     let failure: { index: number; error: unknown } | undefined;
     try {
       const results = await this.outbox.transaction(async () => {
-        const scope = currentScope();
+        const scope = currentScope(this.outbox);
         if (!scope) throw new NoActiveTransactionError('record inbox receipts');
         const receipts = items.map(({ record }, index) => ({
           messageId: ids[index]!,

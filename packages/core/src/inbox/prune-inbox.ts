@@ -51,7 +51,7 @@ export async function pruneInbox(outbox: Outbox<any>, options: InboxRetentionOpt
   for (let batches = 1; batches <= maxBatches; batches += 1) {
     const count = await runOutsideScope(() =>
       outbox.transaction(async () => {
-        const scope = currentScope();
+        const scope = currentScope(outbox);
         if (!scope) throw new NoActiveTransactionError('prune the inbox');
         return scope.handle.executor.execute(statement);
       }),

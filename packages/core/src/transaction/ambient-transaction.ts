@@ -26,10 +26,18 @@ function storage(): Store {
   return existing;
 }
 
-/** The open transaction of the current async context, if any. */
-export function currentScope(): TransactionScope | undefined {
+/**
+ * The transaction of the current async context, if any: the innermost one, or with `owner` the
+ * innermost one that outbox opened. Transactions of different outboxes (two databases, say) can be
+ * open around one call at once; each outbox must find its own, never another's, or its writes and
+ * messages would land in the other's database.
+ */
+export function currentScope(owner?: object): TransactionScope | undefined {
   // Closed scopes are returned too, so a late caller gets "transaction closed", not "no transaction".
-  return storage().getStore();
+  let scope = storage().getStore();
+  if (owner === undefined) return scope;
+  while (scope !== undefined && scope.owner !== owner) scope = scope.parent;
+  return scope;
 }
 
 export function runInScope<T>(scope: TransactionScope, work: () => Promise<T>): Promise<T> {

@@ -34,6 +34,8 @@ export class TransactionScope<TClient = unknown> {
     readonly handle: TransactionHandle<TClient>,
     /** Settings of the Outbox that opened the transaction. */
     readonly owner: ScopeOwner,
+    /** The transaction that was current when this one opened (another outbox's, usually), if any. */
+    readonly parent?: TransactionScope,
   ) {}
 
   /** True while the work runs; false once the flush has begun. */

@@ -50,12 +50,38 @@ describe('outbox.client', () => {
     expect(await exists(id)).toBe(true);
   });
 
+  it('runs calls in its own transaction when another outbox’s transaction is open inside it', async () => {
+    const other = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
+    const mine = randomUUID();
+    const theirs = randomUUID();
+    await expect(
+      outbox.transaction(async () => {
+        await other.transaction(async () => {
+          await other.client.order.create(order(theirs));
+          await outbox.client.order.create(order(mine)); // still this outbox's transaction, not the base client
+          outbox.send({ topic: 'routing.mine', value: mine });
+        });
+        expect(await exists(theirs)).toBe(true); // the other outbox's transaction committed on its own
+        throw new Error('undo mine');
+      }),
+    ).rejects.toThrow('undo mine');
+    expect(await exists(mine)).toBe(false);
+    expect(await exists(theirs)).toBe(true);
+    const sent = await prisma.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM outbox_message WHERE topic = 'routing.mine'`;
+    expect(Number(sent[0]!.n)).toBe(0);
+  });
+
   it('refuses a call from work left over after its transaction ended, with TransactionClosedError', async () => {
     let late: Promise<unknown> | undefined;
     const id = randomUUID();
+    // The leftover work runs once the transaction has ended — gated on that, not on a timer,
+    // which on a loaded machine can fire while the commit is still under way (a different error).
+    let ended!: () => void;
+    const transactionEnded = new Promise<void>((resolve) => (ended = resolve));
     await outbox.transaction(async () => {
-      late = new Promise((resolve) => setTimeout(resolve, 20)).then(() => outbox.client.order.create(order(id)));
+      late = transactionEnded.then(() => outbox.client.order.create(order(id)));
     });
+    ended();
     await expect(late).rejects.toBeInstanceOf(TransactionClosedError);
     expect(await exists(id)).toBe(false);
   });
