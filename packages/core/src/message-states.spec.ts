@@ -3,7 +3,7 @@ import { InvalidTransitionError } from './errors.js';
 import { assertTransition, canTransition, MessageStatus } from './message-states.js';
 
 describe('message state machine', () => {
-  it('allows the moves of SPEC §3', () => {
+  it('allows the moves of docs/guarantees.md §3', () => {
     expect(canTransition('HALF', 'READY')).toBe(true);
     expect(canTransition('HALF', 'ROLLED_BACK')).toBe(true);
     expect(canTransition('READY', 'PUBLISHED')).toBe(true);

@@ -1,6 +1,6 @@
 import { InvalidTransitionError } from './errors.js';
 
-/** The states of SPEC §3. Stored as text so a person reading the table understands it. */
+/** The states of docs/guarantees.md §3. Stored as text so a person reading the table understands it. */
 export const MessageStatus = Object.freeze({
   HALF: 'HALF',
   READY: 'READY',

@@ -42,7 +42,7 @@ export interface StoredMessage {
   attempts: number;
 }
 
-/** Header names outboxkit puts on every Kafka record (SPEC §5). */
+/** Header names outboxkit puts on every Kafka record (docs/guarantees.md §5). */
 export const HEADERS = Object.freeze({
   messageId: 'outboxkit-message-id',
   messageType: 'outboxkit-message-type',

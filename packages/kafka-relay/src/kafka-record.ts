@@ -1,7 +1,7 @@
 import { HEADERS, type StoredMessage } from '@outboxkit/core';
 import type { Message } from 'kafkajs';
 
-/** The Kafka record of SPEC §5: key, value, outboxkit headers plus the user's own. */
+/** The Kafka record of docs/guarantees.md §5: key, value, outboxkit headers plus the user's own. */
 export function toKafkaRecord(message: StoredMessage): Message {
   const headers: Record<string, string> = {
     ...message.headers,

@@ -5,5 +5,5 @@ export { prismaSqlExecutor } from './prisma-sql-executor.js';
 export { prismaSavepoints } from './prisma-savepoints.js';
 export { ambientRoutingExtension } from './ambient-routing-extension.js';
 export type { PrismaClientLike, PrismaTransactionClient } from './prisma-client-like.js';
-// Half messages' back-check without a Relay (issue 3).
+// Half messages' back-check without a Relay.
 export { createPrismaHalfCheckService } from './prisma-half-check-service.js';

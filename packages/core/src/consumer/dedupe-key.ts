@@ -13,7 +13,7 @@ export interface DedupeKey {
 /**
  * The key the inbox dedupes a record on, first match wins:
  *
- * 1. outboxkit's message-id header (SPEC §5: it survives every redelivery, retry and replay);
+ * 1. outboxkit's message-id header (docs/guarantees.md §5: it survives every redelivery, retry and replay);
  * 2. the configured extractor, for records from other producers;
  * 3. the dedupe key a retry hop or a replay carried along (`outboxkit-dedupe-key`);
  * 4. last resort, the record's *original* topic, partition and offset (`topic/partition/offset`,

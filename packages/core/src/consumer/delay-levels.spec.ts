@@ -3,7 +3,7 @@ import { InvalidConfigError } from '../errors.js';
 import { DEFAULT_DELAY_LEVELS, delayForRetry, delayLevelFor, parseDelayLevels } from './delay-levels.js';
 
 describe('delay levels', () => {
-  it("default to RocketMQ's messageDelayLevel (SPEC §2)", () => {
+  it("default to RocketMQ's messageDelayLevel (docs/guarantees.md §2)", () => {
     expect(DEFAULT_DELAY_LEVELS).toEqual([
       1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 180_000, 240_000, 300_000, 360_000, 420_000, 480_000, 540_000, 600_000,
       1_200_000, 1_800_000, 3_600_000, 7_200_000,

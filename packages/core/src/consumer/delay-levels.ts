@@ -4,7 +4,7 @@ import { InvalidConfigError } from '../errors.js';
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
- * RocketMQ's `messageDelayLevel`: the delays a retried record waits, level 1 first. SPEC §2.
+ * RocketMQ's `messageDelayLevel`: the delays a retried record waits, level 1 first. docs/guarantees.md §2.
  * `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`, in ms.
  */
 export const DEFAULT_DELAY_LEVELS: readonly number[] = Object.freeze(

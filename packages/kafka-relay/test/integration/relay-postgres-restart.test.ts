@@ -1,4 +1,4 @@
-// SPEC §4 guarantee 2 through a PostgreSQL crash: no committed message is lost, the relay recovers
+// docs/guarantees.md §4 guarantee 2 through a PostgreSQL crash: no committed message is lost, the relay recovers
 // by itself. The database is a private server (test/support/private-postgres.ts): crashing the
 // shared one would break the test files running alongside.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

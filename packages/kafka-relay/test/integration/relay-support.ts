@@ -1,4 +1,4 @@
-// Helpers shared by the relay-*.test.ts files (issue 4): writers that record commit order,
+// Helpers shared by the relay-*.test.ts files: writers that record commit order,
 // relay processes, and readers that check per-key order on what Kafka holds.
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
