@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+// @ts-expect-error plain ESM helpers shared with the test setup
+import { peerModules } from './scripts/peer-projects.mjs';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -13,6 +15,34 @@ const alias = {
   '@outboxkit/core': here('./packages/core/src/index.ts'),
   '@outboxkit/prisma-adapter': here('./packages/prisma-adapter/src/index.ts'),
   '@outboxkit/kafka-relay': here('./packages/kafka-relay/src/index.ts'),
+};
+
+/**
+ * NestJS 10 and 11 (the workspace itself has 12): the Nest module's tests once more per major, with
+ * @nestjs/* (and reflect-metadata, as Nest's own copy) resolved from that major's install in
+ * .cache/peers/ (scripts/peer-projects.mjs; test/peers/global-setup.ts installs it on a machine's
+ * first run). The library's sources import @nestjs/* too, so they run against the same copy.
+ */
+const NEST_MODULE_TESTS = ['packages/prisma-adapter/test/integration/nestjs-module.test.ts'];
+const nestProject = (name: 'nest10' | 'nest11') => {
+  const modules = peerModules(name) as string;
+  const nestAlias = Object.fromEntries(
+    ['@nestjs/common', '@nestjs/core', '@nestjs/platform-express', '@nestjs/swagger', 'reflect-metadata'].map((pkg) => [pkg, `${modules}/${pkg}`]),
+  );
+  return {
+    resolve: { alias: { ...nestAlias, ...alias } },
+    test: {
+      name,
+      // After the integration project: a few seconds each, and no broker of their own.
+      sequence: { groupOrder: 2 },
+      include: NEST_MODULE_TESTS,
+      environment: 'node',
+      globalSetup: ['./test/peers/global-setup.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 180_000,
+      maxWorkers: 1,
+    },
+  };
 };
 
 export default defineConfig({
@@ -44,6 +74,8 @@ export default defineConfig({
           maxWorkers: 2,
         },
       },
+      nestProject('nest10'),
+      nestProject('nest11'),
     ],
   },
 });

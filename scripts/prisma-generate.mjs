@@ -4,7 +4,10 @@
 // running any command, although `generate` never uses it. That download is impossible on this
 // project's machines, so PRISMA_SCHEMA_ENGINE_BINARY is pointed at scripts/prisma-engine-stub/
 // schema-engine (an existing file makes the CLI skip the download), and telemetry / update
-// checks are switched off. The client lands where prisma/schema.prisma's generator says:
+// checks are switched off. Prisma 6's CLI also downloads its native query engine library before
+// `prisma validate` (not before `generate` with `engineType = "client"`), though neither command
+// loads it: PRISMA_QUERY_ENGINE_LIBRARY names a stand-in file the same way (Prisma 7 has no such
+// engine and ignores the variable). The client lands where prisma/schema.prisma's generator says:
 // prisma/generated/client (import prisma/generated/client/client.ts).
 //
 // CLI: node scripts/prisma-generate.mjs [--schema prisma/schema.prisma]
@@ -16,8 +19,13 @@ import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SCHEMA_ENGINE_STUB = path.join(REPO_ROOT, 'scripts', 'prisma-engine-stub', 'schema-engine');
+/** Never loaded by the commands this environment is for; a project that does load it fails on it (not a shared library). */
+export const QUERY_ENGINE_STUB = path.join(REPO_ROOT, 'scripts', 'prisma-engine-stub', 'libquery_engine.stub.so.node');
 
-/** The environment under which the Prisma CLI runs offline (generate, format, validate, version). */
+/**
+ * The environment under which the Prisma CLI runs offline (generate, format, validate, version),
+ * Prisma 7 and Prisma 6 with `engineType = "client"`.
+ */
 export function prismaOfflineEnv(base = process.env) {
   try {
     accessSync(SCHEMA_ENGINE_STUB, constants.X_OK);
@@ -29,6 +37,7 @@ export function prismaOfflineEnv(base = process.env) {
     ...base,
     // Respect a real engine someone configured on purpose.
     PRISMA_SCHEMA_ENGINE_BINARY: base.PRISMA_SCHEMA_ENGINE_BINARY || SCHEMA_ENGINE_STUB,
+    PRISMA_QUERY_ENGINE_LIBRARY: base.PRISMA_QUERY_ENGINE_LIBRARY || QUERY_ENGINE_STUB,
     PRISMA_ENGINES_CHECKSUM_IGNORE_MISSING: '1',
     CHECKPOINT_DISABLE: '1',
     PRISMA_HIDE_UPDATE_MESSAGE: '1',

@@ -1,0 +1,26 @@
+import type { TestProject } from 'vitest/node';
+// @ts-expect-error plain ESM helpers shared with the demo and the benchmark
+import { ensurePostgres, createDatabase, dropDatabase } from '../../scripts/postgres.mjs';
+// @ts-expect-error plain ESM helpers shared with the demo and the benchmark
+import { applyMigrations } from '../../scripts/migrate.mjs';
+// @ts-expect-error plain ESM helpers shared with the test setup
+import { ensurePeerProject } from '../../scripts/peer-projects.mjs';
+import { TEMPLATE_DATABASE } from '../global-setup.js';
+
+/**
+ * For the peer-version projects of vitest.config.ts (nest10, nest11; the project's name is the
+ * peer project's): installs that project's packages on a machine's first run (cached in
+ * .cache/peers/ afterwards), and gives its tests a migrated template database of its own — the
+ * integration project's setup, which owns the shared template and the broker, may run in the
+ * same `vitest run` or not at all (`--project nest10`).
+ */
+export default async function setup(project: TestProject) {
+  await ensurePeerProject(project.name);
+  await ensurePostgres();
+  const template = `${TEMPLATE_DATABASE}_${project.name}`;
+  await applyMigrations(await createDatabase(template));
+  project.provide('templateDatabase', template);
+  return async () => {
+    await dropDatabase(template);
+  };
+}
