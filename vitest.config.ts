@@ -23,7 +23,7 @@ const alias = {
  * .cache/peers/ (scripts/peer-projects.mjs; test/peers/global-setup.ts installs it on a machine's
  * first run). The library's sources import @nestjs/* too, so they run against the same copy.
  */
-const NEST_MODULE_TESTS = ['packages/prisma-adapter/test/integration/nestjs-module.test.ts'];
+const NEST_MODULE_TESTS = ['packages/prisma-adapter/test/integration/nestjs-module.test.ts', 'packages/prisma-adapter/test/peers/nest-major.test.ts'];
 const nestProject = (name: 'nest10' | 'nest11') => {
   const modules = peerModules(name) as string;
   const nestAlias = Object.fromEntries(

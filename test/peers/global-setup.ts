@@ -4,7 +4,7 @@ import { ensurePostgres, createDatabase, dropDatabase } from '../../scripts/post
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
 import { applyMigrations } from '../../scripts/migrate.mjs';
 // @ts-expect-error plain ESM helpers shared with the test setup
-import { ensurePeerProject } from '../../scripts/peer-projects.mjs';
+import { ensurePeerProject, PEER_PROJECTS, peerModules } from '../../scripts/peer-projects.mjs';
 import { TEMPLATE_DATABASE } from '../global-setup.js';
 
 /**
@@ -20,7 +20,18 @@ export default async function setup(project: TestProject) {
   const template = `${TEMPLATE_DATABASE}_${project.name}`;
   await applyMigrations(await createDatabase(template));
   project.provide('templateDatabase', template);
+  project.provide('peerVersions', PEER_PROJECTS[project.name]);
+  project.provide('peerModules', peerModules(project.name));
   return async () => {
     await dropDatabase(template);
   };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The peer project's packages and their exact versions (scripts/peer-projects.mjs). */
+    peerVersions: Record<string, string>;
+    /** Its node_modules folder. */
+    peerModules: string;
+  }
 }

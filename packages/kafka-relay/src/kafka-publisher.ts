@@ -1,6 +1,7 @@
 import type { Publisher, PublishOptions, PublishOutcome, StoredMessage } from '@outboxkit/core';
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import { describeError, isPermanentBrokerError } from './broker-errors.js';
+import { sendBatchCompletely } from './complete-send.js';
 import { FifoMutex } from './fifo-mutex.js';
 import { recordSize, toKafkaRecord } from './kafka-record.js';
 
@@ -120,7 +121,7 @@ export class KafkaPublisher implements Publisher {
         if (items.length === 0) continue;
         options.signal?.throwIfAborted();
         try {
-          await this.producer().sendBatch({ topicMessages: groupByTopic(items), acks: -1 });
+          await sendBatchCompletely(this.producer(), { topicMessages: groupByTopic(items), acks: -1 });
           this.acknowledged(items);
           for (const { message } of items) outcomes.set(message.id, { id: message.id, ok: true });
         } catch (error) {

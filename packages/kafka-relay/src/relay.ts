@@ -13,9 +13,10 @@ import {
   type HalfCheckService,
   type CommitEvents,
 } from '@outboxkit/core';
-import { Kafka, Partitioners } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { describeError, needsNewProducer } from './broker-errors.js';
+import { TrackedPartitioner } from './complete-send.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { kafkajsLogCreator } from './kafkajs-logger.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
@@ -112,7 +113,9 @@ export class Relay {
           idempotent: true,
           maxInFlightRequests: 1,
           allowAutoTopicCreation: true,
-          createPartitioner: Partitioners.DefaultPartitioner,
+          // The DefaultPartitioner, sticky and observable: sendBatchCompletely checks every
+          // record's partition against Kafka's acknowledgement (kafkajs can drop some, see there).
+          createPartitioner: TrackedPartitioner,
         }),
       logger,
     );

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectInboxHandlers, HEADERS, InboxHandler, send, silentLogger, Transactional, type InboxHandlerContext } from '@outboxkit/core';
-import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
+import { createPrismaOutbox, type PrismaClientLike, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { createInboxConsumer, Relay, type InboxConsumer } from '@outboxkit/kafka-relay';
 import { createTopic, kafkaClient, readTopic } from '../../support/kafka.js';
 import { kafkaBrokers, uniqueName } from '../../support/servers.js';
@@ -46,7 +46,7 @@ interface Order {
   shipments: number;
 }
 /** The part of the generated Prisma 6 client this test uses (it is loaded untyped, by require). */
-interface Prisma6Client {
+interface Prisma6Client extends PrismaClientLike {
   order: {
     create(args: { data: Omit<Order, 'shipments'> }): Promise<Order>;
     count(args?: { where?: Partial<Order> }): Promise<number>;
@@ -92,7 +92,7 @@ beforeAll(async () => {
   const { PrismaClient } = require('./generated/client') as { PrismaClient: new (options: unknown) => Prisma6Client };
   const { PrismaPg } = require('@prisma/adapter-pg') as { PrismaPg: new (options: { connectionString: string }) => unknown };
   prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
-  outbox = createPrismaOutbox(prisma as never, { logger: silentLogger }) as unknown as PrismaOutbox<Prisma6Client>;
+  outbox = createPrismaOutbox(prisma, { logger: silentLogger });
 }, 5 * MINUTE);
 
 afterAll(async () => {
