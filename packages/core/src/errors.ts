@@ -36,7 +36,9 @@ export type OutboxErrorCode =
   | 'OUTBOX_CHECKER_FAILED'
   | 'OUTBOX_CHECKER_DUPLICATE'
   | 'OUTBOX_DATABASE_TIMEOUT'
-  | 'OUTBOX_DATABASE';
+  | 'OUTBOX_DATABASE'
+  | 'OUTBOX_KAFKA_AUTHENTICATION'
+  | 'OUTBOX_KAFKA_TLS';
 
 export interface OutboxErrorOptions {
   cause?: unknown;

@@ -14,6 +14,23 @@ export { isPermanentBrokerError, needsNewProducer } from './broker-errors.js';
 export { pgExecutor, pgTransactionRunner } from './pg-transaction-runner.js';
 export { relayOptionsFromEnv } from './cli/relay-env.js';
 export { kafkajsLogCreator } from './kafkajs-logger.js';
+// Secured Kafka: TLS, SASL, timeouts, compression, for the relay, the consumer and the replay.
+export {
+  resolveKafkaConnection,
+  kafkaClient,
+  DEFAULT_KAFKA_CONNECTION,
+  type KafkaConnectionOptions,
+  type KafkaTlsOptions,
+  type KafkaSaslOptions,
+  type KafkaSaslMechanism,
+  type KafkaCompression,
+  type KafkaConnectionDescription,
+  type ResolvedKafkaConnection,
+  type KafkaClient,
+  type KafkaClientSource,
+} from './kafka-connection.js';
+export { KafkaAuthenticationError, KafkaTlsError, explainKafkaError, type KafkaTlsProblem } from './kafka-errors.js';
+export { kafkaConnectionFromEnv } from './cli/kafka-env.js';
 // Relay operations (issue 4): metrics, ops endpoints, dead-message tooling.
 export { RelayMetrics } from './metrics/relay-metrics.js';
 export { MetricsRegistry, Counter, Gauge, Histogram, PROMETHEUS_CONTENT_TYPE } from './metrics/prometheus-text.js';

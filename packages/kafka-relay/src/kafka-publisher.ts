@@ -1,11 +1,13 @@
 import type { Publisher, PublishOptions, PublishOutcome, StoredMessage } from '@outboxkit/core';
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import { CompressionTypes, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { describeError, isPermanentBrokerError } from './broker-errors.js';
 import { sendBatchCompletely } from './complete-send.js';
 import { FifoMutex } from './fifo-mutex.js';
 import { recordSize, toKafkaRecord } from './kafka-record.js';
 
 export interface KafkaPublisherOptions {
+  /** Compression of the produce requests (kafka-connection.ts checks that a codec is registered). Default none. */
+  compression?: CompressionTypes;
   /** Largest record sent, bytes; bigger ones are reported as permanent failures without a round trip. Default 1,048,576. */
   maxRecordBytes?: number;
   /** A batch goes out in consecutive produce requests of at most this many record bytes. Default 1,000,000. */
@@ -72,9 +74,11 @@ export class KafkaPublisher implements Publisher {
   private readonly replaceProducer: ((reason: string) => Promise<void>) | undefined;
   private readonly onAcknowledged: KafkaPublisherOptions['onAcknowledged'];
   private readonly sends = new FifoMutex();
+  private readonly compression: CompressionTypes;
 
   constructor(producer: Producer | (() => Producer), options: KafkaPublisherOptions = {}) {
     this.producer = typeof producer === 'function' ? producer : () => producer;
+    this.compression = options.compression ?? CompressionTypes.None;
     this.maxRecordBytes = options.maxRecordBytes ?? 1_048_576;
     this.maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
     this.replaceProducer = options.replaceProducer;
@@ -121,7 +125,7 @@ export class KafkaPublisher implements Publisher {
         if (items.length === 0) continue;
         options.signal?.throwIfAborted();
         try {
-          await sendBatchCompletely(this.producer(), { topicMessages: groupByTopic(items), acks: -1 });
+          await sendBatchCompletely(this.producer(), { topicMessages: groupByTopic(items), acks: -1, compression: this.compression });
           this.acknowledged(items);
           for (const { message } of items) outcomes.set(message.id, { id: message.id, ok: true });
         } catch (error) {
@@ -133,7 +137,7 @@ export class KafkaPublisher implements Publisher {
             if (isHeld(item.message)) continue;
             options.signal?.throwIfAborted();
             try {
-              await this.producer().send({ topic: item.message.topic, messages: [item.record], acks: -1 });
+              await this.producer().send({ topic: item.message.topic, messages: [item.record], acks: -1, compression: this.compression });
               this.acknowledged([item]);
               outcomes.set(item.message.id, { id: item.message.id, ok: true });
             } catch (recordError) {

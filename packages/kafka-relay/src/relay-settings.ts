@@ -14,7 +14,9 @@ import {
   type RetentionMode,
   type TableNamesOptions,
 } from '@outboxkit/core';
+import type { Kafka } from 'kafkajs';
 import type { RelayHalfMessageOptions } from './check/relay-half-checks.js';
+import type { KafkaConnectionOptions } from './kafka-connection.js';
 
 export interface RelayHttpOptions {
   /** Port of /healthz, /readyz and /metrics; 0 picks a free one (logged). */
@@ -38,10 +40,20 @@ export interface RelayOptions {
    * partition's previous owner. Default the larger of 30,000 and 2 × leaseMs.
    */
   queryTimeoutMs?: number;
-  /** Kafka bootstrap brokers, e.g. ["127.0.0.1:9092"]. */
+  /** Kafka bootstrap brokers, e.g. ["127.0.0.1:9092"]. Either this or `kafka`. */
   brokers?: string[];
   /** Kafka client id. Default `outbox-relay`. */
   clientId?: string;
+  /**
+   * How to reach a secured Kafka: TLS, SASL (PLAIN, SCRAM, OAUTHBEARER), timeouts, compression
+   * (kafka-connection.ts; docs/kafka-connection.md). Default: plaintext, no authentication.
+   */
+  kafkaConnection?: KafkaConnectionOptions;
+  /**
+   * A kafkajs client to publish with, made by the application (then `brokers` and every
+   * `kafkaConnection` setting but `compression` stay unset). Either this or `brokers`.
+   */
+  kafka?: Kafka;
   /** Table and schema names; must match the Outbox's. */
   tables?: TableNamesOptions;
   /**

@@ -13,12 +13,12 @@ import {
   type HalfCheckService,
   type CommitEvents,
 } from '@outboxkit/core';
-import { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { describeError, needsNewProducer } from './broker-errors.js';
+import { kafkaClient, type KafkaClient } from './kafka-connection.js';
+import { explainKafkaError } from './kafka-errors.js';
 import { TrackedPartitioner } from './complete-send.js';
 import { KafkaPublisher } from './kafka-publisher.js';
-import { kafkajsLogCreator } from './kafkajs-logger.js';
 import { RelayMetrics } from './metrics/relay-metrics.js';
 import { NudgeListener } from './nudge-listener.js';
 import { OpsServer, type Probe } from './ops/ops-server.js';
@@ -54,6 +54,7 @@ export class Relay {
   httpPort: number | undefined;
   private readonly pool: pg.Pool;
   private readonly producers: ProducerHolder;
+  private readonly kafkaClient: KafkaClient;
   private readonly lanes: RelayLanes;
   /** Per lane: the producer generation its last batch started with (see maybeReplaceProducer). */
   private readonly laneProducerGeneration: number[];
@@ -73,8 +74,8 @@ export class Relay {
 
   constructor(options: RelayOptions) {
     if (!options.databaseUrl) throw new InvalidConfigError('databaseUrl', 'is required (the PostgreSQL connection string)');
-    if (!options.brokers || options.brokers.length === 0) {
-      throw new InvalidConfigError('brokers', 'is required: at least one Kafka bootstrap broker, e.g. ["127.0.0.1:9092"]');
+    if (!options.kafka && (!options.brokers || options.brokers.length === 0)) {
+      throw new InvalidConfigError('brokers', 'is required: at least one Kafka bootstrap broker, e.g. ["127.0.0.1:9092"] (or a kafkajs client as `kafka`)');
     }
     const settings = resolveRelaySettings(options);
     this.settings = settings;
@@ -101,12 +102,12 @@ export class Relay {
     this.pool.on('error', (error) => logger.warn('idle database connection failed', { error }));
     const executor = pgExecutor(this.pool, explain);
 
-    const kafka = new Kafka({
-      clientId: settings.clientId,
-      brokers: options.brokers,
-      logCreator: kafkajsLogCreator(logger),
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2_000 },
-    });
+    this.kafkaClient = kafkaClient(
+      options,
+      { clientId: settings.clientId, retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2_000 } },
+      logger,
+    );
+    const { kafka } = this.kafkaClient;
     this.producers = new ProducerHolder(
       () =>
         kafka.producer({
@@ -120,6 +121,7 @@ export class Relay {
       logger,
     );
     const publisher = new KafkaPublisher(() => this.producers.current, {
+      compression: this.kafkaClient.connection.compression,
       maxRecordBytes: settings.maxRecordBytes,
       maxRequestBytes: settings.maxRequestBytes,
       replaceProducer: async (reason) => {
@@ -208,7 +210,7 @@ export class Relay {
         try {
           // Recorded first, so a failure to connect also counts against the current producer.
           this.laneProducerGeneration[lane] = this.producers.generation;
-          await this.producers.ensureConnected();
+          await this.connectProducer();
           const startedAt = performance.now();
           const result = await store.processBatch(settings.batchSize, lease, (batch, publishOptions) =>
             publisher.publish(batch, publishOptions),
@@ -267,7 +269,8 @@ export class Relay {
     // The ops endpoints first: a port that cannot be had fails the start before anything is
     // connected or leased, and /healthz answers while the connections are being made.
     if (this.ops) this.httpPort = await this.ops.start();
-    await this.producers.ensureConnected();
+    // A refused login or an untrusted certificate fails the start with what to fix.
+    await this.connectProducer();
     await this.leases.start();
     await this.listener?.start();
     this.lanes.start();
@@ -287,7 +290,18 @@ export class Relay {
       partitions: this.settings.partitions,
       leased: this.leases.heldPartitions.length,
       ...(this.httpPort === undefined ? {} : { httpPort: this.httpPort }),
+      // Brokers, TLS, SASL mechanism and user, timeouts: never a password, key or token.
+      kafka: this.kafkaClient.describe(),
     });
+  }
+
+  /** Connects the current producer; kafkajs's login and TLS failures become KafkaAuthenticationError / KafkaTlsError. */
+  private async connectProducer(): Promise<void> {
+    try {
+      await this.producers.ensureConnected();
+    } catch (error) {
+      throw explainKafkaError(error, this.kafkaClient);
+    }
   }
 
   /** Wakes the loop now (a nudge): something was committed. */

@@ -10,6 +10,8 @@ export interface RelayEnvVariable {
   kind: RelayEnvKind;
   /** For `choice`: the accepted values. */
   choices?: readonly string[];
+  /** For `choice`: upper or lower case alike (the value is read in lower case). */
+  ignoreCase?: boolean;
   /** The default, as a user would write it ("" when there is none). */
   default: string;
   /** What it sets. */
@@ -18,13 +20,31 @@ export interface RelayEnvVariable {
   option?: string;
 }
 
-export type RelayEnvKind = 'postgres-url' | 'brokers' | 'positive-integer' | 'ms-or-forever' | 'port' | 'host' | 'choice' | 'identifier' | 'text' | 'half';
+export type RelayEnvKind = 'postgres-url' | 'brokers' | 'positive-integer' | 'ms-or-forever' | 'port' | 'host' | 'choice' | 'identifier' | 'text' | 'half' | 'secret' | 'path';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export const RELAY_ENV_VARIABLES: readonly RelayEnvVariable[] = [
   { name: 'DATABASE_URL', kind: 'postgres-url', default: '', help: 'required: PostgreSQL connection string, postgres://user:password@host:5432/database' },
   { name: 'KAFKA_BROKERS', kind: 'brokers', default: '', help: 'required: bootstrap brokers, host:port[,host:port…]' },
+  // A secured Kafka (cli/kafka-env.ts; docs/kafka-connection.md). Secrets: the value or a file
+  // (`…_FILE`, not both), never logged nor shown in an error.
+  { name: 'KAFKA_SSL', kind: 'choice', choices: ['on', 'off'], default: 'off; on when a KAFKA_SSL_* variable is set', help: 'TLS to the brokers (SSL and SASL_SSL listeners)' },
+  { name: 'KAFKA_SSL_CA_FILE', kind: 'path', default: "Node.js's public CAs", help: "PEM file of the CA certificate(s) that signed the brokers' certificates", option: 'kafkaConnection.ssl.ca' },
+  { name: 'KAFKA_SSL_CERT_FILE', kind: 'path', default: '', help: 'PEM file of a client certificate, for brokers that require one (with KAFKA_SSL_KEY_FILE)', option: 'kafkaConnection.ssl.cert' },
+  { name: 'KAFKA_SSL_KEY_FILE', kind: 'path', default: '', help: "PEM file of the client certificate's private key", option: 'kafkaConnection.ssl.key' },
+  { name: 'KAFKA_SSL_KEY_PASSWORD', kind: 'secret', default: '', help: 'passphrase of an encrypted KAFKA_SSL_KEY_FILE', option: 'kafkaConnection.ssl.passphrase' },
+  { name: 'KAFKA_SSL_KEY_PASSWORD_FILE', kind: 'path', default: '', help: 'file holding that passphrase (instead of KAFKA_SSL_KEY_PASSWORD)' },
+  { name: 'KAFKA_SSL_SERVERNAME', kind: 'text', default: 'the broker host', help: "name the brokers' certificates are checked for (SNI), when it is not the host connected to", option: 'kafkaConnection.ssl.servername' },
+  { name: 'KAFKA_SSL_REJECT_UNAUTHORIZED', kind: 'choice', choices: ['on', 'off'], default: 'on', help: 'refuse brokers whose certificate does not verify (off only in a test)', option: 'kafkaConnection.ssl.rejectUnauthorized' },
+  { name: 'KAFKA_SASL_MECHANISM', kind: 'choice', choices: ['plain', 'scram-sha-256', 'scram-sha-512'], ignoreCase: true, default: '(none)', help: 'SASL authentication (OAUTHBEARER needs a token provider: library API only)', option: 'kafkaConnection.sasl.mechanism' },
+  { name: 'KAFKA_SASL_USERNAME', kind: 'text', default: '', help: 'SASL user name', option: 'kafkaConnection.sasl.username' },
+  { name: 'KAFKA_SASL_PASSWORD', kind: 'secret', default: '', help: 'SASL password (prefer KAFKA_SASL_PASSWORD_FILE)', option: 'kafkaConnection.sasl.password' },
+  { name: 'KAFKA_SASL_PASSWORD_FILE', kind: 'path', default: '', help: 'file holding the SASL password, e.g. a mounted secret (instead of KAFKA_SASL_PASSWORD)' },
+  { name: 'KAFKA_CONNECTION_TIMEOUT_MS', kind: 'positive-integer', default: '1000', help: 'longest wait for a broker connection, TLS handshake included, ms', option: 'kafkaConnection.connectionTimeoutMs' },
+  { name: 'KAFKA_AUTHENTICATION_TIMEOUT_MS', kind: 'positive-integer', default: '10000', help: 'longest wait for the SASL login of a connection, ms', option: 'kafkaConnection.authenticationTimeoutMs' },
+  { name: 'KAFKA_REQUEST_TIMEOUT_MS', kind: 'positive-integer', default: '30000', help: "longest wait for a broker's answer, ms", option: 'kafkaConnection.requestTimeoutMs' },
+  { name: 'OUTBOX_COMPRESSION', kind: 'choice', choices: ['none', 'gzip'], default: 'none', help: 'compression of the record batches the relay produces (snappy, lz4, zstd: library API with a codec)', option: 'kafkaConnection.compression' },
   { name: 'OUTBOX_CLIENT_ID', kind: 'text', default: 'outbox-relay', help: 'Kafka client id', option: 'clientId' },
   { name: 'OUTBOX_SCHEMA', kind: 'identifier', default: 'public', help: 'database schema of the outbox tables', option: 'tables.schema' },
   { name: 'OUTBOX_TABLE', kind: 'identifier', default: 'outbox_message', help: 'outbox table', option: 'tables.outbox' },
@@ -115,9 +135,11 @@ export function readRelayEnv(env: NodeJS.ProcessEnv, variable: RelayEnvVariable)
     case 'host':
       if (!isHost(value)) refuse('a host name or IP address to listen on, e.g. 127.0.0.1 or 0.0.0.0 (no scheme, no port)');
       return value;
-    case 'choice':
-      if (!variable.choices!.includes(value)) refuse(`one of ${variable.choices!.join(', ')}`);
-      return value;
+    case 'choice': {
+      const chosen = variable.ignoreCase ? value.toLowerCase() : value;
+      if (!variable.choices!.includes(chosen)) refuse(`one of ${variable.choices!.join(', ')}`);
+      return chosen;
+    }
     case 'identifier':
       if (!IDENTIFIER.test(value)) refuse('a plain name: letters, digits and "_", starting with a letter or "_", at most 63 characters');
       return value;
@@ -125,6 +147,13 @@ export function readRelayEnv(env: NodeJS.ProcessEnv, variable: RelayEnvVariable)
       if (value.length > 200 || /[\u0000-\u001f\u007f]/.test(value)) refuse('at most 200 printable characters');
       return value;
     case 'half':
+      return value;
+    case 'secret':
+      // Never echoed: the refusal says what is wrong, not what was given.
+      if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidConfigError(variable.name, 'must not hold control characters or line breaks (the value is not shown). See outbox-relay --help.');
+      return value;
+    case 'path':
+      if (/[\u0000]/.test(value)) refuse('a file path');
       return value;
   }
 }

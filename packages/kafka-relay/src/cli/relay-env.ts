@@ -2,6 +2,7 @@ import { createConsoleLogger, exponentialBackoff, InvalidConfigError, type LogLe
 import type { PgConnectionSettings } from '../pg-connection.js';
 import { DEFAULT_RELAY_OPTIONS, resolveRelaySettings, type RelayOptions } from '../relay-settings.js';
 import { halfMessagesFromEnv } from './half-env.js';
+import { kafkaConnectionFromEnv } from './kafka-env.js';
 import { readRelayEnv, RELAY_ENV_VARIABLES, type RelayEnvValue } from './relay-env-variables.js';
 
 /**
@@ -69,6 +70,8 @@ export function relayOptionsFromEnv(env: NodeJS.ProcessEnv): RelayOptions {
     throw new InvalidConfigError('OUTBOX_HTTP_HOST', 'is set but OUTBOX_HTTP_PORT is not: the endpoints are off without a port; set OUTBOX_HTTP_PORT (0 picks a free one)');
   }
   options.halfMessages = halfMessagesFromEnv(env, options.logger);
+  const kafkaConnection = kafkaConnectionFromEnv(env);
+  if (kafkaConnection) options.kafkaConnection = kafkaConnection;
 
   // The relay's own checks, now, reported under the variable's name rather than the option's.
   try {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createConsoleLogger, InvalidConfigError, OutboxError, type LogLevel } from '@outboxkit/core';
 import { replayDeadLetters, type ReplayDeadLettersOptions } from '../consumer/dead-letter-replay.js';
+import { kafkaConnectionFromEnv } from './kafka-env.js';
 import { brokerList } from './relay-env-variables.js';
 
 export const REPLAY_USAGE = `Usage: outbox-relay replay (--group <groupId> | --topic <deadLetterTopic>)
@@ -9,7 +10,9 @@ export const REPLAY_USAGE = `Usage: outbox-relay replay (--group <groupId> | --t
 
 Puts dead letters back on their original topics, keeping their message ids (the inbox still
 dedupes them). --from/--to take an ISO 8601 time or epoch milliseconds and select by the time
-the record was dead-lettered. Brokers default to KAFKA_BROKERS. Prints one JSON line.`;
+the record was dead-lettered. Brokers default to KAFKA_BROKERS; TLS, SASL and timeouts come from
+the relay's variables (KAFKA_SSL*, KAFKA_SASL_*, KAFKA_*_TIMEOUT_MS: outbox-relay --help). Prints
+one JSON line.`;
 
 /**
  * `outbox-relay replay …`: returns the exit code (0 done, 1 failed, 2 usage error) instead of
@@ -84,6 +87,8 @@ export function replayOptionsFromArgs(argv: string[], env: NodeJS.ProcessEnv): R
     dryRun: values['dry-run'],
     logger: createConsoleLogger(['debug', 'info', 'warn', 'error', 'silent'].includes(level) ? level : 'warn', { component: 'outbox-replay' }),
   };
+  const kafkaConnection = kafkaConnectionFromEnv(env);
+  if (kafkaConnection) options.kafkaConnection = kafkaConnection;
   if (values.group) options.groupId = values.group;
   if (values.topic) options.deadLetterTopic = values.topic;
   if (ids.length > 0) options.ids = ids;

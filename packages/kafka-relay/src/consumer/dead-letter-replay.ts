@@ -10,13 +10,16 @@ import {
   type ConsumedRecord,
   type Logger,
 } from '@outboxkit/core';
-import { Kafka, Partitioners, type KafkaMessage, type Message } from 'kafkajs';
-import { kafkajsLogCreator } from '../kafkajs-logger.js';
+import { Partitioners, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
+import { kafkaClient, type KafkaConnectionOptions } from '../kafka-connection.js';
+import { explainKafkaError } from '../kafka-errors.js';
 
 export interface ReplayDeadLettersOptions {
-  /** A kafkajs client. Either this or `brokers`. */
+  /** A kafkajs client (then every `kafkaConnection` setting but `compression` stays unset). Either this or `brokers`. */
   kafka?: Kafka;
   brokers?: string[];
+  /** TLS, SASL, timeouts and compression of the replay's client (docs/kafka-connection.md). Default: plaintext. */
+  kafkaConnection?: KafkaConnectionOptions;
   /** The dead-letter topic to read. Either this or `groupId` (then `<groupId>.DLQ`). */
   deadLetterTopic?: string;
   groupId?: string;
@@ -71,8 +74,23 @@ export async function replayDeadLetters(options: ReplayDeadLettersOptions): Prom
   }
   if (!options.kafka && (!options.brokers || options.brokers.length === 0)) throw new InvalidConfigError('brokers', 'is required');
   const logger = options.logger ?? silentLogger;
-  const kafka = options.kafka ?? new Kafka({ clientId: 'outbox-replay', brokers: options.brokers!, logCreator: kafkajsLogCreator(logger) });
+  const client = kafkaClient(options, { clientId: 'outbox-replay', retry: { retries: 5 } }, logger);
+  try {
+    return await replay(client.kafka, client.connection.compression, topic, ids, options, logger);
+  } catch (error) {
+    // A refused login or an untrusted certificate: KafkaAuthenticationError / KafkaTlsError, saying what to fix.
+    throw explainKafkaError(error, client);
+  }
+}
 
+async function replay(
+  kafka: Kafka,
+  compression: number,
+  topic: string,
+  ids: Set<string> | undefined,
+  options: ReplayDeadLettersOptions,
+  logger: Logger,
+): Promise<ReplayResult> {
   const records = await readSnapshot(kafka, topic, options.timeoutMs ?? 60_000);
   const result: ReplayResult = { deadLetterTopic: topic, scanned: records.length, replayed: [], skipped: 0, dryRun: options.dryRun ?? false };
   const byTopic = new Map<string, Message[]>();
@@ -109,7 +127,7 @@ export async function replayDeadLetters(options: ReplayDeadLettersOptions): Prom
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([target, messages]) => ({ topic: target, messages })) });
+      await producer.sendBatch({ acks: -1, compression, topicMessages: [...byTopic].map(([target, messages]) => ({ topic: target, messages })) });
     } finally {
       await producer.disconnect();
     }

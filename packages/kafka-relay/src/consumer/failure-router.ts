@@ -6,7 +6,7 @@ import {
   type DeliveryInfo,
   type FailureDecision,
 } from '@outboxkit/core';
-import type { Message, Producer } from 'kafkajs';
+import type { CompressionTypes, Message, Producer } from 'kafkajs';
 
 /** A consumed record on its way to the retry or dead-letter topic. */
 export interface RoutedRecord {
@@ -25,6 +25,8 @@ export interface FailureRouterOptions {
   deadLetterTopic: string;
   /** Partitions of the retry topic; level n waits on partition (n - 1) mod this. */
   retryPartitions: () => number;
+  /** Compression of the retry and dead-letter records. Default none. */
+  compression?: CompressionTypes;
   now?: () => number;
 }
 
@@ -59,7 +61,7 @@ export class FailureRouter {
         delayLevel: decision.delayLevel,
       }),
     };
-    await this.producer.send({ topic: this.options.retryTopic, acks: -1, messages: [message] });
+    await this.producer.send({ topic: this.options.retryTopic, acks: -1, compression: this.options.compression, messages: [message] });
   }
 
   async deadLetter(record: RoutedRecord, reason: DeadLetterReason, reconsumeTimes: number, error: unknown): Promise<void> {
@@ -76,6 +78,6 @@ export class FailureRouter {
         at: this.now(),
       }),
     };
-    await this.producer.send({ topic: this.options.deadLetterTopic, acks: -1, messages: [message] });
+    await this.producer.send({ topic: this.options.deadLetterTopic, acks: -1, compression: this.options.compression, messages: [message] });
   }
 }

@@ -21,6 +21,7 @@ import {
   type ValueDecoder,
 } from '@outboxkit/core';
 import type { ConsumerConfig, Kafka } from 'kafkajs';
+import type { KafkaConnectionOptions } from '../kafka-connection.js';
 
 export type InboxConsumerMode = 'batch' | 'message';
 
@@ -41,10 +42,16 @@ export interface InboxConsumerOptions<TClient = any> {
   outbox: Outbox<TClient>;
   /** Kafka consumer group; also the inbox's consumer group (dedupe is per group). */
   groupId: string;
-  /** A kafkajs client to use. Either this or `brokers`. */
+  /** A kafkajs client to use (then every `kafkaConnection` setting but `compression` stays unset). Either this or `brokers`. */
   kafka?: Kafka;
   /** Kafka bootstrap brokers. Either this or `kafka`. */
   brokers?: string[];
+  /**
+   * How to reach a secured Kafka: TLS, SASL (PLAIN, SCRAM, OAUTHBEARER), timeouts, and the
+   * compression of the retry and dead-letter records (docs/kafka-connection.md). Default:
+   * plaintext, no authentication.
+   */
+  kafkaConnection?: KafkaConnectionOptions;
   /** Client id when the consumer builds its own Kafka client. Default `outbox-consumer`. */
   clientId?: string;
   /** Handlers, one per topic: plain definitions, or `collectInboxHandlers(instance)`. Handlers bound to another group are left out. */

@@ -1,6 +1,7 @@
 import { asError, Inbox, pruneInbox, TypedEvents, type ConsumerCrashedError, type Outbox } from '@outboxkit/core';
-import { Kafka, Partitioners, type Consumer, type ConsumerRunConfig, type Producer } from 'kafkajs';
-import { kafkajsLogCreator } from '../kafkajs-logger.js';
+import { Partitioners, type Consumer, type ConsumerRunConfig, type Kafka, type Producer } from 'kafkajs';
+import { kafkaClient, type KafkaClient } from '../kafka-connection.js';
+import { explainKafkaError } from '../kafka-errors.js';
 import { BatchProcessor } from './batch-processor.js';
 import { ensureConsumerTopics } from './consumer-topics.js';
 import { CrashRestarter } from './crash-restarter.js';
@@ -37,6 +38,7 @@ export class InboxConsumer<TClient = unknown> {
   readonly events: TypedEvents<InboxConsumerEvents>;
   readonly inbox: Inbox<TClient>;
   private readonly kafka: Kafka;
+  private readonly kafkaClient: KafkaClient;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly stats_: InboxConsumerStats = { processed: 0, duplicates: 0, retried: 0, deadLettered: 0, failures: 0 };
@@ -59,14 +61,12 @@ export class InboxConsumer<TClient = unknown> {
     const { settings } = this;
     this.events = new TypedEvents<InboxConsumerEvents>(settings.logger);
     this.inbox = new Inbox(this.outbox, { consumerGroup: settings.groupId });
-    this.kafka =
-      options.kafka ??
-      new Kafka({
-        clientId: settings.clientId,
-        brokers: options.brokers!,
-        logCreator: kafkajsLogCreator(settings.logger),
-        retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
-      });
+    this.kafkaClient = kafkaClient(
+      options,
+      { clientId: settings.clientId, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 } },
+      settings.logger,
+    );
+    this.kafka = this.kafkaClient.kafka;
     this.consumer = this.kafka.consumer({ ...settings.consumer, groupId: settings.groupId });
     this.producer = this.kafka.producer({
       idempotent: true,
@@ -101,7 +101,8 @@ export class InboxConsumer<TClient = unknown> {
     } catch (error) {
       // Leave nothing half-started behind (a connected producer, a joined group).
       await this.stop();
-      throw error;
+      // A refused login or an untrusted certificate: KafkaAuthenticationError / KafkaTlsError, saying what to fix.
+      throw explainKafkaError(error, this.kafkaClient);
     }
   }
 
@@ -117,6 +118,7 @@ export class InboxConsumer<TClient = unknown> {
     }
     await this.producer.connect();
     const router = new FailureRouter(this.producer, {
+      compression: this.kafkaClient.connection.compression,
       consumerGroup: settings.groupId,
       retryTopic: settings.retryTopic,
       deadLetterTopic: settings.deadLetterTopic,
@@ -186,7 +188,12 @@ export class InboxConsumer<TClient = unknown> {
     await this.consumer.run(runConfig);
     committer.start();
     if (settings.retention) this.scheduleRetention(0);
-    settings.logger.info('inbox consumer started', { groupId: settings.groupId, topics: settings.topics, mode: settings.mode });
+    settings.logger.info('inbox consumer started', {
+      groupId: settings.groupId,
+      topics: settings.topics,
+      mode: settings.mode,
+      kafka: this.kafkaClient.describe(),
+    });
   }
 
   /** Prunes this group's old inbox receipts now (the consumer also does it on its own schedule). */
