@@ -32,6 +32,15 @@ describe('prepareMessage', () => {
     expect(() => prepareMessage({ topic: 't', value: 'a\u0000b' }, options)).toThrow(/NUL/);
   });
 
+  it('rejects a value whose toJSON throws something String() cannot print, with the typed error', () => {
+    const value = {
+      toJSON() {
+        throw Object.create(null);
+      },
+    };
+    expect(() => prepareMessage({ topic: 't', value }, options)).toThrow(MessageSerializationError);
+  });
+
   it('rejects a missing or invalid topic, naming the field', () => {
     expect(() => prepareMessage({ value: 1 } as never, options)).toThrow(InvalidMessageError);
     try {

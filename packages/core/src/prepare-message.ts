@@ -1,4 +1,5 @@
 import { InvalidMessageError, MessageSerializationError, MessageTooLargeError } from './errors.js';
+import { thrownFacts } from './describe-error.js';
 import { RESERVED_HEADER_PREFIX, type OutboxMessageInput, type PreparedMessage } from './message.js';
 import { newMessageId } from './message-id.js';
 import { DEFAULT_OUTBOX_OPTIONS, type MessageLimits } from './outbox-settings.js';
@@ -125,7 +126,7 @@ function encodeJson(value: unknown, messageId: string, topic: string): string {
     json = JSON.stringify(value);
   } catch (error) {
     // JSON.stringify throws TypeError for BigInt and for cyclic structures, RangeError when too deep.
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = thrownFacts(error).message; // a toJSON may throw anything
     throw new MessageSerializationError(detail, { cause: error, messageId, topic });
   }
   if (json === undefined) {

@@ -22,6 +22,12 @@ describe('planCheck', () => {
     expect(last.note).toBe('parked after 3 of 3 checks; last: the checker answered UNKNOWN');
   });
 
+  it('writes a note for a failure of any thrown value, even one String() cannot print', () => {
+    const plan = planCheck({ kind: 'failed', error: Object.create(null) }, context);
+    expect(plan).toMatchObject({ action: 'defer', result: 'ERROR', counted: 1 });
+    expect(plan.note).toBe('check 1 of 3: the checker failed: {}');
+  });
+
   it('takes an answer that is not a state for a failed check, never for a decision', () => {
     for (const state of ['commit', 'rollback', 'MAYBE', undefined, null, { state: 'COMMIT' }, 1n]) {
       const plan = planCheck({ kind: 'answered', state: state as never }, context);

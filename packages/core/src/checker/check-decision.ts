@@ -1,4 +1,5 @@
 import { CheckerUnavailableError } from '../errors.js';
+import { thrownFacts } from '../describe-error.js';
 import { isLocalTransactionState, type LocalTransactionState } from '../half/local-transaction-state.js';
 import type { HalfDecision } from '../sql/resolve-half-message.js';
 
@@ -100,6 +101,6 @@ function validAnswer(answer: CheckAnswer): CheckAnswer {
 }
 
 function describe(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = thrownFacts(error).message; // never throws, whatever the checker threw
   return text.length > 1_000 ? `${text.slice(0, 1_000)}…` : text;
 }

@@ -25,6 +25,21 @@ describe('CheckerRegistry', () => {
     await expect(registry.check(view('nobody'))).rejects.toBeInstanceOf(CheckerUnavailableError);
   });
 
+  it('turns any thrown value into CheckerFailedError, even one String() cannot print', async () => {
+    const registry = new CheckerRegistry();
+    const unprintable = Object.create(null) as object; // String(unprintable) throws a TypeError
+    registry.register('odd', () => {
+      throw unprintable;
+    });
+    registry.register('text', () => {
+      throw 'plain text'; // eslint-disable-line no-throw-literal
+    });
+    const failure = await registry.check(view('odd')).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(CheckerFailedError);
+    expect((failure as CheckerFailedError).cause).toBe(unprintable);
+    await expect(registry.check(view('text'))).rejects.toThrow(/plain text/);
+  });
+
   it('refuses a second checker for a group unless asked to replace; unregisters', () => {
     const registry = new CheckerRegistry();
     const off = registry.register('g', () => 'COMMIT');

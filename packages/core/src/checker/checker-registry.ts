@@ -1,4 +1,5 @@
 import { CheckerFailedError, CheckerUnavailableError, DuplicateCheckerError, InvalidConfigError } from '../errors.js';
+import { thrownFacts } from '../describe-error.js';
 import { isLocalTransactionState, type LocalTransactionState } from '../half/local-transaction-state.js';
 import type { CheckerResolver, HalfMessageView, TransactionChecker } from './checker-types.js';
 
@@ -41,7 +42,7 @@ export class CheckerRegistry implements CheckerResolver {
     try {
       answer = await checker(message);
     } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
+      const detail = thrownFacts(error).message; // never throws, whatever the checker threw
       throw new CheckerFailedError(message.producerGroup, detail, { cause: error, messageId: message.id });
     }
     if (!isLocalTransactionState(answer)) {

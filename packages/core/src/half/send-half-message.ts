@@ -1,3 +1,4 @@
+import { describeError } from '../describe-error.js';
 import { getDefaultOutbox } from '../default-outbox.js';
 import {
   HalfMessageAlreadyResolvedError,
@@ -292,6 +293,6 @@ function withExecutor<T>(outbox: Outbox<any>, work: (executor: SqlExecutor) => P
 }
 
 function note(prefix: string, error: unknown): string {
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const detail = describeError(error); // never throws, whatever the local transaction threw
   return `${prefix}: ${detail}`.slice(0, MAX_NOTE_LENGTH);
 }

@@ -9,6 +9,7 @@ import {
   encodeCheckRequest,
   InvalidConfigError,
   signCheckRequest,
+  thrownFacts,
   type CheckerResolver,
   type HalfMessageView,
   type LocalTransactionState,
@@ -169,7 +170,7 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
   if (cause && typeof cause.code === 'string') return `${cause.code}${typeof cause.message === 'string' ? ` (${cause.message})` : ''}`;
-  return error instanceof Error ? error.message : String(error);
+  return thrownFacts(error).message;
 }
 
 function delay(ms: number): Promise<void> {
