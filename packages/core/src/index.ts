@@ -262,6 +262,8 @@ export {
   signCheckRequest,
   verifyCheckSignature,
   checkSignature,
+  checkerSecretProblem,
+  MIN_CHECKER_SECRET_LENGTH,
   type SignatureVerdict,
   constantTimeEqual,
   CHECK_SIGNATURE_HEADER,

@@ -1,4 +1,4 @@
-import { CheckerUnavailableError, InvalidConfigError, type CheckerResolver, type Logger } from '@outboxkit/core';
+import { CheckerUnavailableError, checkerSecretProblem, InvalidConfigError, type CheckerResolver, type Logger } from '@outboxkit/core';
 import { HttpCheckerClient } from '../check/http-checker-client.js';
 import type { RelayHalfMessageOptions } from '../check/relay-half-checks.js';
 
@@ -8,7 +8,8 @@ import type { RelayHalfMessageOptions } from '../check/relay-half-checks.js';
  *   OUTBOX_HALF_CHECKS          on | off (default on)
  *   OUTBOX_CHECKER_URL          the application's checker endpoint, e.g. http://app:3000/outboxkit/check
  *   OUTBOX_CHECKER_URLS         per producer group: payments=http://pay:3000/outboxkit/check,orders=http://…
- *   OUTBOX_CHECKER_SECRET       secret shared with the endpoint, ≥ 16 characters (required with a URL; never logged)
+ *   OUTBOX_CHECKER_SECRET       secret shared with the endpoint, ≥ 16 characters (required with a URL; never logged;
+ *                               the rule: checkerSecretProblem in @outboxkit/core)
  *   OUTBOX_CHECKER_TIMEOUT_MS   per request (default 5000)
  *   OUTBOX_CHECKER_RETRIES      further attempts after a failed request (default 2)
  *   OUTBOX_CHECK_IMMUNITY_MS    age before the first check (default 6000)
@@ -49,7 +50,15 @@ export function halfMessagesFromEnv(env: NodeJS.ProcessEnv, logger: Logger | und
   const url = env.OUTBOX_CHECKER_URL || undefined;
   if (url || Object.keys(urls).length > 0) {
     const secret = env.OUTBOX_CHECKER_SECRET;
-    if (!secret) throw new InvalidConfigError('OUTBOX_CHECKER_SECRET', 'is not set: the checker endpoint needs the secret shared with the application');
+    if (!secret) {
+      throw new InvalidConfigError(
+        'OUTBOX_CHECKER_SECRET',
+        `is not set: the checker endpoint needs the secret shared with the application (${checkerSecretProblem('')!.replace(/^is empty: it /, '')})`,
+      );
+    }
+    // Checked here to name the variable; the client would refuse it too, as "checker secret".
+    const problem = checkerSecretProblem(secret);
+    if (problem) throw new InvalidConfigError('OUTBOX_CHECKER_SECRET', problem);
     let timeoutMs: number | undefined;
     let retries: number | undefined;
     set('OUTBOX_CHECKER_TIMEOUT_MS', (v) => (timeoutMs = v));

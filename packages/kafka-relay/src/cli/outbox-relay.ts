@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { locateConfigError, relayEnvironment, takeConfigOption, type RelayEnvironment } from './relay-config-file.js';
 import { relayEnvHelp } from './relay-env-variables.js';
 import { installShutdownSignals, type ShutdownSignals } from './shutdown-signals.js';
 
@@ -10,14 +11,20 @@ import { installShutdownSignals, type ShutdownSignals } from './shutdown-signals
  */
 
 export const USAGE = `usage: outbox-relay                  run the relay until SIGTERM or SIGINT, configured by the environment below
+       outbox-relay --config <file> [command …]
+                                     the same settings from a JSON file, keyed by the variable names
+                                     below (also OUTBOX_CONFIG_FILE); a variable set in the environment wins
        outbox-relay dead …           DEAD messages: list, retry (outbox-relay dead --help)
        outbox-relay half …           half messages: list, resume, commit, roll back (outbox-relay half --help)
        outbox-relay replay …         dead letters back onto their topics (outbox-relay replay --help)
        outbox-relay --help | -h      this text
        outbox-relay --version | -v   the version
 
-environment of the relay:
-${relayEnvHelp()}`;
+environment of the relay (and keys of the configuration file):
+${relayEnvHelp()}
+
+Under npm run / npx the relay stops gracefully when npm exits (npm passes SIGTERM only to its shell);
+in a container run the bin itself: CMD ["node_modules/.bin/outbox-relay"], or exec it from a script.`;
 
 export function relayVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,13 +34,30 @@ export function relayVersion(): string {
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Runs the command of `argv` (the arguments after the program name); resolves with the exit code. */
+/**
+ * Runs the command of `argv` (the arguments after the program name); resolves with the exit code.
+ * A leading `--config <file>` (or OUTBOX_CONFIG_FILE) puts a file's settings under the
+ * environment's; --help and --version read no file, so a broken one never hides the help.
+ */
 export async function runCli(argv: string[], signals: ShutdownSignals): Promise<number> {
-  const [command, ...args] = argv;
+  const { file, rest } = takeConfigOption(argv);
+  const [command, ...args] = rest;
+  let environment: RelayEnvironment | undefined;
+  const load = () => (environment ??= relayEnvironment(process.env, file));
+  try {
+    return await runCommand(command, args, load, signals);
+  } catch (error) {
+    throw environment ? locateConfigError(error, environment) : error;
+  }
+}
+
+async function runCommand(command: string | undefined, args: string[], load: () => RelayEnvironment, signals: ShutdownSignals): Promise<number> {
+  const env = () => load().env;
   switch (command) {
     case undefined: {
       const { runRelay } = await import('./run-relay.js');
-      return runRelay(process.env, signals);
+      const { env: relayEnv, file, fromFile } = load();
+      return runRelay(relayEnv, signals, file ? { file, keys: [...fromFile] } : undefined);
     }
     case '--help':
     case '-h':
@@ -47,17 +71,17 @@ export async function runCli(argv: string[], signals: ShutdownSignals): Promise<
     case 'dead': {
       signals.release();
       const { deadCommand } = await import('./dead-command.js');
-      return deadCommand(args, process.env, out);
+      return deadCommand(args, env(), out);
     }
     case 'half': {
       signals.release();
       const { halfCommand } = await import('./half-command.js');
-      return halfCommand(args, process.env, out);
+      return halfCommand(args, env(), out);
     }
     case 'replay': {
       signals.release();
       const { runReplayCommand } = await import('./replay-command.js');
-      return runReplayCommand(args);
+      return runReplayCommand(args, env());
     }
     default:
       err(`outbox-relay: unknown command "${command}"\n\n${USAGE}`);

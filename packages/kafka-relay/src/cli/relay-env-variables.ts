@@ -6,7 +6,7 @@ import { InvalidConfigError } from '@outboxkit/core';
  */
 export interface RelayEnvVariable {
   name: string;
-  /** How the value is read and checked. `half` rows are read by half-env.ts. */
+  /** How the value is read and checked. `half` rows are read by half-env.ts, `file` rows by relay-config-file.ts. */
   kind: RelayEnvKind;
   /** For `choice`: the accepted values. */
   choices?: readonly string[];
@@ -20,7 +20,7 @@ export interface RelayEnvVariable {
   option?: string;
 }
 
-export type RelayEnvKind = 'postgres-url' | 'brokers' | 'positive-integer' | 'ms-or-forever' | 'port' | 'host' | 'choice' | 'identifier' | 'text' | 'half' | 'secret' | 'path';
+export type RelayEnvKind = 'postgres-url' | 'brokers' | 'positive-integer' | 'ms-or-forever' | 'port' | 'host' | 'choice' | 'identifier' | 'text' | 'half' | 'file' | 'secret' | 'path';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
@@ -70,10 +70,23 @@ export const RELAY_ENV_VARIABLES: readonly RelayEnvVariable[] = [
   { name: 'OUTBOX_HTTP_PORT', kind: 'port', default: '(off)', help: 'serve /healthz, /readyz and /metrics on this port, 0 to 65535 (0: any free port)', option: 'http.port' },
   { name: 'OUTBOX_HTTP_HOST', kind: 'host', default: '127.0.0.1', help: 'interface of those endpoints', option: 'http.host' },
   { name: 'OUTBOX_LOG_LEVEL', kind: 'choice', choices: LOG_LEVELS, default: 'info', help: 'log level (JSON lines on stderr)' },
+  { name: 'OUTBOX_CONFIG_FILE', kind: 'file', default: '(none)', help: 'JSON file of these settings, keyed by these names (as --config <file>); the environment wins' },
+  {
+    name: 'OUTBOX_STOP_WITH_PARENT',
+    kind: 'choice',
+    choices: ['auto', 'on', 'off'],
+    default: 'auto',
+    help: 'stop gracefully when the parent process exits; auto: when started by npm run / npx / pnpm / yarn (they do not pass SIGTERM on)',
+  },
   { name: 'OUTBOX_HALF_CHECKS', kind: 'half', default: 'on', help: "half messages' back-check: on | off" },
   { name: 'OUTBOX_CHECKER_URL', kind: 'half', default: '', help: "the application's checker endpoint, e.g. http://app:3000/outboxkit/check" },
   { name: 'OUTBOX_CHECKER_URLS', kind: 'half', default: '', help: 'per producer group: payments=http://pay:3000/outboxkit/check,orders=…' },
-  { name: 'OUTBOX_CHECKER_SECRET', kind: 'half', default: '', help: 'secret shared with the checker endpoint (required with a URL; never logged)' },
+  {
+    name: 'OUTBOX_CHECKER_SECRET',
+    kind: 'half',
+    default: '',
+    help: 'secret shared with the checker endpoint: at least 16 characters, the same on both sides (required with a URL; never logged; make one with openssl rand -hex 32)',
+  },
   { name: 'OUTBOX_CHECKER_TIMEOUT_MS', kind: 'half', default: '5000', help: 'per checker request, ms' },
   { name: 'OUTBOX_CHECKER_RETRIES', kind: 'half', default: '2', help: 'further attempts after a failed checker request' },
   { name: 'OUTBOX_CHECK_IMMUNITY_MS', kind: 'half', default: '6000', help: 'age of a half message before its first check, ms' },
@@ -96,6 +109,19 @@ export function relayEnvHelp(variables: readonly RelayEnvVariable[] = RELAY_ENV_
       return `  ${v.name.padEnd(width)}${v.help}${accepted}${fallback}`;
     })
     .join('\n');
+}
+
+/**
+ * The variables as a Markdown table (docs/sidecar.md holds this text between its
+ * `relay-env-table` markers; a spec fails when the two differ).
+ */
+export function relayEnvMarkdown(variables: readonly RelayEnvVariable[] = RELAY_ENV_VARIABLES): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const rows = variables.map((v) => {
+    const accepted = v.kind === 'choice' ? ` (${v.choices!.map((c) => `\`${c}\``).join(', ')})` : '';
+    return `| \`${v.name}\` | ${v.default ? cell(v.default) : '—'} | ${cell(v.help)}${cell(accepted)} |`;
+  });
+  return ['| variable | default | what it sets |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
 /** A value read from the environment, by kind. */
@@ -147,6 +173,7 @@ export function readRelayEnv(env: NodeJS.ProcessEnv, variable: RelayEnvVariable)
       if (value.length > 200 || /[\u0000-\u001f\u007f]/.test(value)) refuse('at most 200 printable characters');
       return value;
     case 'half':
+    case 'file':
       return value;
     case 'secret':
       // Never echoed: the refusal says what is wrong, not what was given.

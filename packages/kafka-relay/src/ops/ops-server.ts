@@ -20,9 +20,17 @@ export interface OpsServerOptions {
   logger: Logger;
 }
 
+/** True for addresses only this host can reach: 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost. */
+export function isLoopback(host: string): boolean {
+  const address = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (address === 'localhost' || address.endsWith('.localhost') || address === '::1' || address === '0:0:0:0:0:0:0:1') return true;
+  return /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address);
+}
+
 /**
  * /healthz, /readyz and /metrics over plain node:http, bound to 127.0.0.1 unless told
- * otherwise. Probes answer 200 or 503 with a small JSON body saying why.
+ * otherwise (a warning is logged for any other address). Probes answer 200 or 503 with a small
+ * JSON body saying why.
  */
 export class OpsServer {
   private server: Server | undefined;
@@ -75,7 +83,17 @@ export class OpsServer {
         resolve();
       });
     });
-    return (server.address() as AddressInfo).port;
+    const bound = (server.address() as AddressInfo).port;
+    if (!isLoopback(host)) {
+      // Right for Kubernetes probes (they come from the node, to the pod IP), but then anything that
+      // can reach that address can read /metrics: say so once, where the operator looks.
+      this.options.logger.warn('ops endpoints listen beyond loopback', {
+        host,
+        port: bound,
+        hint: 'reachable by anything that can reach this address; /metrics names topics and instances. Keep it inside the pod network (a NetworkPolicy), or use 127.0.0.1 without probes',
+      });
+    }
+    return bound;
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../../errors.js';
 import { decodeCheckAnswer, decodeCheckRequest, encodeCheckRequest } from './check-protocol.js';
-import { constantTimeEqual, signCheckRequest, verifyCheckSignature } from './check-signature.js';
+import { checkerSecretProblem, constantTimeEqual, MIN_CHECKER_SECRET_LENGTH, signCheckRequest, verifyCheckSignature } from './check-signature.js';
 
 const SECRET = 'a-shared-secret-of-some-length';
 
@@ -31,8 +31,24 @@ describe('check request signatures', () => {
     expect(constantTimeEqual('abc', 'abcd')).toBe(false);
   });
 
-  it('refuses short secrets', () => {
+  it('refuses short secrets, saying the rule and how to make one, never the secret', () => {
     expect(() => signCheckRequest('short', 'x')).toThrow(InvalidConfigError);
+    const secret = 'fifteen-chars!!';
+    expect(secret).toHaveLength(15);
+    const error = (() => {
+      try {
+        signCheckRequest(secret, 'x');
+      } catch (thrown) {
+        return thrown as InvalidConfigError;
+      }
+    })()!;
+    expect(error.setting).toBe('checker secret');
+    expect(error.message).toMatch(/is shorter than 16 characters: it must be at least 16 characters, the same string in the relay \(OUTBOX_CHECKER_SECRET\)/);
+    expect(error.message).toContain('openssl rand -hex 32');
+    expect(error.message).not.toContain(secret);
+    expect(checkerSecretProblem(`${secret}x`)).toBeUndefined();
+    expect(checkerSecretProblem(undefined)).toMatch(/^is not a string/);
+    expect(MIN_CHECKER_SECRET_LENGTH).toBe(16);
   });
 });
 

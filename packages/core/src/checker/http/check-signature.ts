@@ -11,7 +11,8 @@ export const CHECK_TIMESTAMP_HEADER = 'x-outboxkit-timestamp';
  * already accepted inside the window (check-replay-guard.ts).
  */
 export const DEFAULT_SIGNATURE_TOLERANCE_MS = 300_000;
-const MIN_SECRET_LENGTH = 16;
+/** The shortest checker secret taken: an HMAC key guessable by brute force protects nothing. */
+export const MIN_CHECKER_SECRET_LENGTH = 16;
 
 /**
  * Requests from the relay to the application's checker endpoint are signed with the shared secret
@@ -80,10 +81,23 @@ export function constantTimeEqual(expected: string, actual: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/**
+ * What is wrong with `secret` as the checker secret, or undefined when it will do: the rule and
+ * how to make one, never the secret itself (nor its length, which narrows a guess).
+ */
+export function checkerSecretProblem(secret: unknown): string | undefined {
+  if (typeof secret === 'string' && secret.length >= MIN_CHECKER_SECRET_LENGTH) return undefined;
+  const what = typeof secret !== 'string' ? 'is not a string' : secret === '' ? 'is empty' : `is shorter than ${MIN_CHECKER_SECRET_LENGTH} characters`;
+  return (
+    `${what}: it must be at least ${MIN_CHECKER_SECRET_LENGTH} characters, the same string in the relay (OUTBOX_CHECKER_SECRET) and ` +
+    'in the application\'s checker endpoint (compared exactly, spaces and newlines included). Make one with ' +
+    '`openssl rand -hex 32` or `node -e "console.log(require(\'node:crypto\').randomBytes(32).toString(\'hex\'))"`'
+  );
+}
+
 export function assertSecret(secret: unknown): asserts secret is string {
-  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-    throw new InvalidConfigError('checker secret', `must be a string of at least ${MIN_SECRET_LENGTH} characters (shared by the relay and the application)`);
-  }
+  const problem = checkerSecretProblem(secret);
+  if (problem) throw new InvalidConfigError('checker secret', problem);
 }
 
 function digest(secret: string, timestamp: string, body: string): string {
