@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { describeError, InvalidConfigError, type Logger } from '@outboxkit/core';
-import { CompressionCodecs, CompressionTypes, Kafka, type KafkaConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
+import kafkajs, { Kafka, type CompressionTypes as CompressionType, type KafkaConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
 import { kafkajsLogCreator } from './kafkajs-logger.js';
 
 /**
@@ -64,7 +64,14 @@ export type KafkaSaslOptions =
 
 export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
-const COMPRESSION: Record<KafkaCompression, CompressionTypes> = {
+/**
+ * kafkajs's compression enum and codec table. Read from its default export: Node.js cannot name
+ * them as ESM imports of kafkajs (a CommonJS module whose exports its loader does not detect
+ * past `CompressionTypes: Compression.Types`).
+ */
+export const { CompressionTypes, CompressionCodecs } = kafkajs;
+
+const COMPRESSION: Record<KafkaCompression, CompressionType> = {
   none: CompressionTypes.None,
   gzip: CompressionTypes.GZIP,
   snappy: CompressionTypes.Snappy,
@@ -87,7 +94,7 @@ export interface KafkaConnectionDescription {
 /** The checked options: kafkajs's pieces (which hold the secrets: never log `config`) and their description. */
 export interface ResolvedKafkaConnection {
   config: Pick<KafkaConfig, 'ssl' | 'sasl' | 'connectionTimeout' | 'authenticationTimeout' | 'requestTimeout'>;
-  compression: CompressionTypes;
+  compression: CompressionType;
   description: KafkaConnectionDescription;
 }
 

@@ -1,13 +1,14 @@
 import type { Publisher, PublishOptions, PublishOutcome, StoredMessage } from '@outboxkit/core';
-import { CompressionTypes, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import type { CompressionTypes as CompressionType, Message, Producer, TopicMessages } from 'kafkajs';
 import { describeError, isPermanentBrokerError } from './broker-errors.js';
 import { sendBatchCompletely } from './complete-send.js';
 import { FifoMutex } from './fifo-mutex.js';
+import { CompressionTypes } from './kafka-connection.js';
 import { recordSize, toKafkaRecord } from './kafka-record.js';
 
 export interface KafkaPublisherOptions {
   /** Compression of the produce requests (kafka-connection.ts checks that a codec is registered). Default none. */
-  compression?: CompressionTypes;
+  compression?: CompressionType;
   /** Largest record sent, bytes; bigger ones are reported as permanent failures without a round trip. Default 1,048,576. */
   maxRecordBytes?: number;
   /** A batch goes out in consecutive produce requests of at most this many record bytes. Default 1,000,000. */
@@ -74,7 +75,7 @@ export class KafkaPublisher implements Publisher {
   private readonly replaceProducer: ((reason: string) => Promise<void>) | undefined;
   private readonly onAcknowledged: KafkaPublisherOptions['onAcknowledged'];
   private readonly sends = new FifoMutex();
-  private readonly compression: CompressionTypes;
+  private readonly compression: CompressionType;
 
   constructor(producer: Producer | (() => Producer), options: KafkaPublisherOptions = {}) {
     this.producer = typeof producer === 'function' ? producer : () => producer;

@@ -1,6 +1,9 @@
 import { describeError, InvalidConfigError, type Logger } from '@outboxkit/core';
-import { ConfigResourceTypes, type Admin, type ITopicMetadata } from 'kafkajs';
+import kafkajs, { type Admin, type ITopicMetadata } from 'kafkajs';
 import type { ResolvedInboxConsumerSettings } from './inbox-consumer-settings.js';
+
+// From the default export: Node.js does not see it as a named ESM export of kafkajs (CommonJS).
+const { ConfigResourceTypes } = kafkajs;
 
 /**
  * Makes sure the group's retry topic (one partition per delay level) and dead-letter topic exist,
