@@ -9,13 +9,15 @@ import { TEMPLATE_DATABASE } from '../global-setup.js';
 
 /**
  * For the peer-version projects of vitest.config.ts (nest10, nest11; the project's name is the
- * peer project's): installs that project's packages on a machine's first run (cached in
- * .cache/peers/ afterwards), and gives its tests a migrated template database of its own — the
+ * peer project's): installs the peer projects on a machine's first run (cached in .cache/peers/
+ * afterwards), and gives its tests a migrated template database of its own — the
  * integration project's setup, which owns the shared template and the broker, may run in the
  * same `vitest run` or not at all (`--project nest10`).
  */
 export default async function setup(project: TestProject) {
-  await ensurePeerProject(project.name);
+  // Every peer project at once, the first time (npm mostly waits on the network): the next
+  // project's setup and the Prisma 6 test then find theirs installed.
+  await Promise.all(Object.keys(PEER_PROJECTS).map((name) => ensurePeerProject(name)));
   await ensurePostgres();
   const template = `${TEMPLATE_DATABASE}_${project.name}`;
   await applyMigrations(await createDatabase(template));
