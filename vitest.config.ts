@@ -33,14 +33,16 @@ const nestProject = (name: 'nest10' | 'nest11') => {
     resolve: { alias: { ...nestAlias, ...alias } },
     test: {
       name,
-      // After the integration project: a few seconds each, and no broker of their own.
-      sequence: { groupOrder: 2 },
+      // In the integration project's group (so the same worker limit): their files share its
+      // two workers instead of adding a phase of their own.
+      sequence: { groupOrder: 1 },
       include: NEST_MODULE_TESTS,
       environment: 'node',
       globalSetup: ['./test/peers/global-setup.ts'],
       testTimeout: 120_000,
       hookTimeout: 180_000,
-      maxWorkers: 1,
+      fileParallelism: true,
+      maxWorkers: 2,
     },
   };
 };
