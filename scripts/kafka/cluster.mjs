@@ -17,8 +17,11 @@ import { freePorts, startKafka } from './broker.mjs';
 import { fetchKafka } from './fetch.mjs';
 
 // Three JVMs share two cores in CI: a smaller heap than a lone broker's 768 MiB,
-// and more time to become ready, since they start at once.
+// only the quick JIT tier (C2's compile threads would compete with three starts and
+// three storage formats for the two cores; a test's few hundred records a second need
+// no peak throughput), and more time to become ready, since they start at once.
 const NODE_HEAP = '384m';
+const NODE_JVM_ARGS = ['-XX:TieredStopAtLevel=1'];
 const READY_TIMEOUT_MS = 150_000;
 
 /**
@@ -49,8 +52,8 @@ export function clusterProperties({ nodeId, voters, nodes }) {
 /**
  * Starts `nodes` (default 3) Kafka nodes that form one cluster; resolves once every node is
  * ready (metadata, group coordinator and idempotent producers work through each).
- * Options: nodes, partitions (default topic partitions, 3), heap (per node), config (extra
- * server.properties for every node), readyTimeoutMs, keepData.
+ * Options: nodes, partitions (default topic partitions, 3), heap and jvmArgs (per node),
+ * config (extra server.properties for every node), readyTimeoutMs, keepData.
  *
  * Returns { brokers, nodes: [{ id, port, controllerPort, pid, logFile, kill(), restart() }], stop() }.
  * kill() is a SIGKILL; restart() starts the node again on its ports and data and waits until it
@@ -82,6 +85,7 @@ export async function startKafkaCluster(options = {}) {
         partitions: options.partitions,
         keepData: options.keepData,
         heap: options.heap ?? NODE_HEAP,
+        jvmArgs: options.jvmArgs ?? NODE_JVM_ARGS,
         readyTimeoutMs: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
         config: { ...clusterProperties({ nodeId: s.id, voters, nodes: count }), ...options.config },
       }),

@@ -101,6 +101,24 @@ async function waitForPartitions(topics: string[], ok: (p: ITopicMetadata['parti
 const fullyInSync = (topics: string[]) =>
   waitForPartitions(topics, (p) => p.leader >= 0 && p.isr.length === NODES, `every partition of ${topics.join(', ')} led, with ${NODES} replicas in sync`);
 
+/**
+ * readAll, again after a retriable kafkajs error: the restarted node takes back the partitions
+ * it prefers to lead (leader.imbalance.check.interval.seconds, 5 s on the cluster), and a
+ * ListOffsets caught in that move fails with NOT_LEADER_OR_FOLLOWER.
+ */
+async function readAllRetrying(topic: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await readAll(topic, brokers);
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true || /^KafkaJS(Connection|RequestTimeout)/.test((error as Error).name);
+      if (!retriable || Date.now() > deadline) throw error;
+      await sleep(200);
+    }
+  }
+}
+
 /** Log lines at warn and above, for the failure messages. */
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -173,7 +191,7 @@ describe(`a ${NODES}-node Kafka cluster losing a partition leader`, () => {
       expect(led.length).toBeGreaterThan(0);
 
       // At least once (§4.2): every committed message is on the topic, and nothing else is.
-      const records = await readAll(topic, brokers);
+      const records = await readAllRetrying(topic);
       const ids = new Set(committed);
       expect(records.filter((r) => !ids.has(r.headers[MESSAGE_ID]!))).toEqual([]);
       const delivered = new Set(firstDeliveries(records).map((r) => r.headers[MESSAGE_ID]));
