@@ -10,7 +10,8 @@ import {
   type ConsumedRecord,
   type Logger,
 } from '@outboxkit/core';
-import { Partitioners, type Kafka, type KafkaMessage, type Message } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message } from 'kafkajs';
+import { sendBatchCompletely, TrackedPartitioner } from '../complete-send.js';
 import { kafkaClient, type KafkaConnectionOptions } from '../kafka-connection.js';
 import { explainKafkaError } from '../kafka-errors.js';
 
@@ -124,10 +125,12 @@ async function replay(
     byTopic.set(originalTopic, messages);
   }
   if (!result.dryRun && byTopic.size > 0) {
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    // TrackedPartitioner + sendBatchCompletely: a record kafkajs's sendBatch would drop when a
+    // partition leader moves mid-request is sent again, not reported replayed (complete-send.ts).
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: TrackedPartitioner });
     await producer.connect();
     try {
-      await producer.sendBatch({ acks: -1, compression, topicMessages: [...byTopic].map(([target, messages]) => ({ topic: target, messages })) });
+      await sendBatchCompletely(producer, { acks: -1, compression, topicMessages: [...byTopic].map(([target, messages]) => ({ topic: target, messages })) });
     } finally {
       await producer.disconnect();
     }
