@@ -1,3 +1,4 @@
+import { describeError } from './describe-error.js';
 /** The minimal logger outboxkit writes to. pino, winston and console all fit it with a line of glue. */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -14,14 +15,25 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 export function createConsoleLogger(level: LogLevel = 'warn', base: Record<string, unknown> = {}): Logger {
   const write = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
     if (ORDER[at] < ORDER[level]) return;
-    process.stderr.write(
-      `${JSON.stringify({ level: at, time: new Date().toISOString(), msg: message, ...base, ...fields }, errorReplacer)}\n`,
-    );
+    process.stderr.write(`${logLine({ level: at, time: new Date().toISOString(), msg: message, ...base }, fields)}\n`);
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The JSON line of one entry. Logging must never throw — it runs in catch blocks and loops that
+ * must go on — so fields JSON cannot hold (a cycle, a throwing getter or toJSON) give the line
+ * without them and a note of why, instead of an exception in the caller.
+ */
+export function logLine(head: Record<string, unknown>, fields: Record<string, unknown> = {}): string {
+  try {
+    return JSON.stringify({ ...head, ...fields }, errorReplacer);
+  } catch (error) {
+    return JSON.stringify({ ...head, unloggableFields: describeError(error) }, errorReplacer);
+  }
+}
 
 function errorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) {
