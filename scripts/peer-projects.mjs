@@ -1,19 +1,20 @@
 // The peer versions outboxkit is tested with besides the workspace's own (Prisma 7, NestJS 12):
 // one small npm project per entry, installed from the npm registry into the repository's .cache/
 // (ignored by git) under a name keyed by its exact versions. The first test run on a machine
-// installs them (about half a minute each); later runs find them and install nothing. Changing a
-// version here makes a new directory; older ones are removed when a new one is installed.
+// installs them (about a minute for all three with an empty npm cache, in parallel); later runs
+// find them and install nothing. Changing a version here makes a new directory; older ones are
+// removed when a new one is installed.
 //
 // Used by vitest.config.ts (the nest10 / nest11 projects alias @nestjs/* to these installs), by
-// test/peers/global-setup.ts (which installs them) and by the Prisma 6 test. The peer ranges in
-// packages/*/package.json say exactly these majors plus the workspace's (test/peers/ranges.ts
-// checks that).
+// test/peers/global-setup.ts (which installs them) and by test/integration/peers/prisma6.test.ts.
+// The peer ranges in packages/*/package.json say exactly these majors plus the workspace's
+// (test/integration/peers/peer-ranges.test.ts checks that).
 //
 // CLI: node scripts/peer-projects.mjs [name …]   installs the named (default: all) and prints their paths.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,11 +123,17 @@ export async function ensurePeerProject(name, { log = (line) => process.stderr.w
   return dir;
 }
 
-/** Installs of `name` for versions no longer listed here (and abandoned staging copies of it). */
+/** A staging copy this old belongs to an install that was killed: no npm install takes an hour. */
+const ABANDONED_MS = 60 * 60_000;
+
+/** Installs of `name` for versions no longer listed here, and staging copies of killed installs. */
 async function removeSuperseded(name) {
   const keep = path.basename(peerProjectDir(name));
   for (const entry of readdirSync(PEER_CACHE)) {
-    if (entry !== keep && entry.startsWith(`${name}-`)) await rm(path.join(PEER_CACHE, entry), { recursive: true, force: true });
+    const full = path.join(PEER_CACHE, entry);
+    const superseded = entry !== keep && entry.startsWith(`${name}-`);
+    const abandoned = entry.startsWith('.staging-') && Date.now() - statSync(full).mtimeMs > ABANDONED_MS;
+    if (superseded || abandoned) await rm(full, { recursive: true, force: true });
   }
 }
 
