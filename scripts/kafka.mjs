@@ -5,6 +5,9 @@
 //   node scripts/kafka.mjs start --cluster 3  # a 3-node cluster (scripts/kafka/cluster.mjs:
 //                                  # replication factor 3, min.insync.replicas 2); prints
 //                                  # KAFKA_BROKERS=h:p,h:p,h:p; `stop --port` takes the first port
+//   node scripts/kafka.mjs start --secure  # one broker with a SASL_SSL listener beside PLAINTEXT
+//                                  # (scripts/kafka/secure.mjs); also prints KAFKA_SECURE_BROKERS,
+//                                  # KAFKA_SSL_CA_FILE and the SCRAM/PLAIN user's credentials
 //   node scripts/kafka.mjs stop [--port N]  # stops a broker started with `start` (the only one, or that port's)
 //
 // Programmatic use: `const kafka = await ensureKafka(); ... await kafka.stop()`;
@@ -17,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startKafka } from './kafka/broker.mjs';
 import { startKafkaCluster } from './kafka/cluster.mjs';
+import { startSecureKafka } from './kafka/secure.mjs';
 import { cacheRoot, fetchKafka } from './kafka/fetch.mjs';
 
 export { fetchKafka, startKafka, startKafkaCluster };
@@ -103,9 +107,10 @@ async function cliStart(args) {
       'keep-data': { type: 'boolean' },
       partitions: { type: 'string' },
       cluster: { type: 'string' },
+      secure: { type: 'boolean' },
     },
   });
-  const kafka = values.cluster !== undefined ? await cliStartCluster(values) : await startKafka({
+  const kafka = values.secure ? await cliStartSecure(values) : values.cluster !== undefined ? await cliStartCluster(values) : await startKafka({
     port: values.port ? Number(values.port) : undefined,
     dataDir: values['data-dir'],
     keepData: values['keep-data'],
@@ -145,6 +150,20 @@ async function cliStartCluster(values) {
     partitions: values.partitions ? Number(values.partitions) : undefined,
   });
   return { ...cluster, logFile: cluster.nodes.map((n) => n.logFile).join(', ') };
+}
+
+/** `start --secure`: a broker with a SASL_SSL listener; prints how a client reaches it (a throw-away test password). */
+async function cliStartSecure(values) {
+  if (values.cluster !== undefined || values.port !== undefined || values['data-dir'] !== undefined || values['keep-data']) {
+    throw new Error('--secure picks its own ports, data dir and certificates; drop --cluster, --port, --data-dir and --keep-data');
+  }
+  const kafka = await startSecureKafka({ partitions: values.partitions ? Number(values.partitions) : undefined });
+  const [user] = kafka.users;
+  process.stdout.write(
+    `KAFKA_SECURE_BROKERS=${kafka.secureBrokers}\nKAFKA_SSL_CA_FILE=${kafka.caFile}\n` +
+      `KAFKA_SASL_USERNAME=${user.name}\nKAFKA_SASL_PASSWORD=${user.password}\n`,
+  );
+  return kafka;
 }
 
 /** Stops the broker of `--port`, or the only one running; refuses to pick one of several. Resolves with the exit code. */
@@ -200,7 +219,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     },
   };
   if (!commands[command]) {
-    process.stderr.write('usage: node scripts/kafka.mjs fetch | start [--port N] [--data-dir DIR] [--keep-data] [--partitions N] | start --cluster NODES [--keep-data] [--partitions N] | stop [--port N]\n');
+    process.stderr.write('usage: node scripts/kafka.mjs fetch | start [--port N] [--data-dir DIR] [--keep-data] [--partitions N] | start --cluster NODES [--keep-data] [--partitions N] | start --secure [--partitions N] | stop [--port N]\n');
     process.exit(2);
   }
   commands[command]().catch((err) => {
