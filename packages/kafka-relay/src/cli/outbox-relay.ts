@@ -81,7 +81,8 @@ async function runCommand(command: string | undefined, args: string[], load: () 
     case 'replay': {
       signals.release();
       const { runReplayCommand } = await import('./replay-command.js');
-      return runReplayCommand(args, env());
+      const environment = load();
+      return runReplayCommand(args, environment.env, undefined, undefined, (error) => locateConfigError(error, environment));
     }
     default:
       err(`outbox-relay: unknown command "${command}"\n\n${USAGE}`);

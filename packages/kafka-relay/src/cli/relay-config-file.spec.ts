@@ -6,6 +6,7 @@ import { InvalidConfigError } from '@outboxkit/core';
 import { resolveRelaySettings } from '../relay-settings.js';
 import { locateConfigError, relayEnvironment, takeConfigOption } from './relay-config-file.js';
 import { relayOptionsFromEnv } from './relay-env.js';
+import { runReplayCommand } from './replay-command.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'outbox-relay-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -113,5 +114,14 @@ describe('relayEnvironment', () => {
       }
     });
     expect(envError.setting).toBe('OUTBOX_LEASE_MS');
+  });
+
+  it('replay reports a refused key of the file with the file, like the other commands', async () => {
+    const file = configFile({ KAFKA_BROKERS: 'kafka-without-port' });
+    const environment = relayEnvironment({}, file);
+    const lines: string[] = [];
+    const code = await runReplayCommand(['--group', 'g', '--all'], environment.env, () => undefined, (line) => lines.push(line), (error) => locateConfigError(error, environment));
+    expect(code).toBe(2);
+    expect(lines.join('\n')).toContain(`Invalid outboxkit setting KAFKA_BROKERS (in ${file}): must be comma-separated host:port pairs`);
   });
 });

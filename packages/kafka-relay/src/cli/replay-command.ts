@@ -23,6 +23,8 @@ export async function runReplayCommand(
   env: NodeJS.ProcessEnv = process.env,
   out: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
   err: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  /** Restates a refused setting before it is printed (the CLI names the configuration file it came from). */
+  locate: (error: unknown) => unknown = (error) => error,
 ): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     out(REPLAY_USAGE);
@@ -31,7 +33,8 @@ export async function runReplayCommand(
   let options: ReplayDeadLettersOptions;
   try {
     options = replayOptionsFromArgs(argv, env);
-  } catch (error) {
+  } catch (thrown) {
+    const error = locate(thrown);
     err(`outbox-relay replay: ${error instanceof Error ? error.message : String(error)}\n\n${REPLAY_USAGE}`);
     return 2;
   }
