@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, type Logger } from '@outboxkit/core';
-import { createInboxConsumer, KafkaAuthenticationError, KafkaTlsError, Relay, type KafkaConnectionOptions } from '@outboxkit/kafka-relay';
+import { createInboxConsumer, KafkaAuthenticationError, KafkaTlsError, Relay, replayDeadLetters, type KafkaConnectionOptions } from '@outboxkit/kafka-relay';
 // @ts-expect-error plain ESM helper shared with the scripts
 import { startSecureKafka } from '../../scripts/kafka/secure.mjs';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../support/outbox-database.js';
@@ -78,10 +78,10 @@ function newRelay(kafkaConnection: KafkaConnectionOptions, logger: Logger) {
   return new Relay({ databaseUrl: db.database.url, brokers: [kafka.secureBrokers], kafkaConnection, logger, halfMessages: false, maxIdleMs: 250 });
 }
 
-function newConsumer(kafkaConnection: KafkaConnectionOptions, logger: Logger, topic: string, seen: string[] = []) {
+function newConsumer(kafkaConnection: KafkaConnectionOptions, logger: Logger, topic: string, seen: string[] = [], groupId = uniqueName('secure-group')) {
   return createInboxConsumer({
     outbox: db.outbox,
-    groupId: uniqueName('secure-group'),
+    groupId,
     brokers: [kafka.secureBrokers],
     kafkaConnection,
     topics: [topic],
@@ -102,20 +102,24 @@ async function rejection(promise: Promise<unknown>): Promise<{ error: unknown; m
 }
 
 describe('Kafka over SASL_SSL', () => {
-  it('the relay publishes and the inbox consumer consumes with SCRAM-SHA-512; no log line holds the password', async () => {
+  it('the relay publishes and the inbox consumer consumes with SCRAM-SHA-512, the replay reads; no log line holds the password', async () => {
     const topic = uniqueName('ok.secure');
     await createTopic(topic, 2, { brokers: [kafka.brokers] });
     const ids = await db.outbox.transaction(async () => Array.from({ length: 5 }, (_, n) => send({ topic, key: `k${n % 2}`, value: { n } })));
     const logger = capturingLogger();
     const relay = newRelay(connection(), logger);
     const seen: string[] = [];
-    const consumer = newConsumer(connection(), logger, topic, seen);
+    const groupId = uniqueName('secure-group');
+    const consumer = newConsumer(connection(), logger, topic, seen, groupId);
     await relay.start();
     try {
       await consumer.start();
       await waitFor(() => seen.length >= ids.length, 60_000, 'the consumer to handle every published message');
       expect([...seen].sort()).toEqual([...ids].sort());
       expect(await statusCounts(db.database.url, topic)).toEqual({ PUBLISHED: ids.length });
+      // The replay's own client over the same listener: the group's dead-letter topic (created by the consumer) is empty.
+      const replay = await replayDeadLetters({ brokers: [kafka.secureBrokers], kafkaConnection: connection(), groupId, all: true, dryRun: true, logger });
+      expect(replay).toMatchObject({ deadLetterTopic: `${groupId}.DLQ`, scanned: 0, replayed: [] });
     } finally {
       await consumer.stop();
       await relay.stop();
@@ -131,14 +135,18 @@ describe('Kafka over SASL_SSL', () => {
     expect(logger.text()).not.toContain('BEGIN CERTIFICATE');
   });
 
-  it('a wrong password fails the relay and the consumer at once with KafkaAuthenticationError, which does not hold it', async () => {
+  it('a wrong password fails the relay, the consumer and the replay at once with KafkaAuthenticationError, which does not hold it', async () => {
     const wrong = connection({ sasl: { mechanism: 'scram-sha-512', username: user.name, password: wrongPassword } });
     const logger = capturingLogger();
     const relay = newRelay(wrong, logger);
     const consumer = newConsumer(wrong, logger, uniqueName('ok.secure-wrong'));
     try {
-      const [fromRelay, fromConsumer] = await Promise.all([rejection(relay.start()), rejection(consumer.start())]);
-      for (const { error, ms } of [fromRelay, fromConsumer]) {
+      const failures = await Promise.all([
+        rejection(relay.start()),
+        rejection(consumer.start()),
+        rejection(replayDeadLetters({ brokers: [kafka.secureBrokers], kafkaConnection: wrong, groupId: 'g', all: true, logger })),
+      ]);
+      for (const { error, ms } of failures) {
         expect(error).toBeInstanceOf(KafkaAuthenticationError);
         expect(error).toMatchObject({ code: 'OUTBOX_KAFKA_AUTHENTICATION', mechanism: 'SCRAM-SHA-512', username: user.name, retriable: false });
         expect((error as Error).message).toMatch(new RegExp(`refused the SCRAM-SHA-512 login of user "${user.name}"`));
@@ -152,7 +160,7 @@ describe('Kafka over SASL_SSL', () => {
     expect(logger.text()).not.toContain(wrongPassword);
   });
 
-  it('an untrusted CA (or none: the public CAs) fails them at once with KafkaTlsError "untrusted"', async () => {
+  it('an untrusted CA (or none: the public CAs) fails them at once with KafkaTlsError "untrusted", a certificate for another name with "hostname"', async () => {
     const logger = capturingLogger();
     const relay = newRelay(connection({ ssl: { ca: kafka.untrustedCaPem } }), logger);
     const consumer = newConsumer(connection({ ssl: true }), logger, uniqueName('ok.secure-untrusted'));
@@ -164,6 +172,13 @@ describe('Kafka over SASL_SSL', () => {
         expect((error as Error).message).toMatch(/is not trusted .*KAFKA_SSL_CA_FILE/);
         expect(ms).toBeLessThan(FAILS_WITHIN_MS);
       }
+      const otherName = await rejection(
+        replayDeadLetters({ brokers: [kafka.secureBrokers], kafkaConnection: connection({ ssl: { ca: kafka.caPem, servername: 'kafka.example.com' } }), groupId: 'g', all: true, logger }),
+      );
+      expect(otherName.error).toBeInstanceOf(KafkaTlsError);
+      expect(otherName.error).toMatchObject({ problem: 'hostname', tlsCode: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+      expect((otherName.error as Error).message).toMatch(/KAFKA_SSL_SERVERNAME/);
+      expect(otherName.ms).toBeLessThan(FAILS_WITHIN_MS);
     } finally {
       await consumer.stop();
       await relay.stop();
