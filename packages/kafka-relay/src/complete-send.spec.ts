@@ -55,8 +55,10 @@ describe('sendBatchCompletely', () => {
       missing = partitions[0]!;
       return partitions.slice(1);
     });
-    await sendBatchCompletely(fake.producer, { acks: -1, topicMessages: [{ topic: 't', messages }] });
+    const told: unknown[] = [];
+    await sendBatchCompletely(fake.producer, { acks: -1, topicMessages: [{ topic: 't', messages }] }, { onUnsent: (unsent) => told.push(unsent) });
     expect(fake.calls).toHaveLength(2);
+    expect(told).toEqual([{ records: fake.calls[1]!.length, partitions: [`t/${missing}`], round: 1 }]);
     const expected = messages.filter((m) => partitionOf(m, 't') === missing).map((m) => String(m.value));
     expect(expected.length).toBeGreaterThan(0);
     expect(fake.calls[1]!.map((s) => s.value)).toEqual(expected);
@@ -79,7 +81,7 @@ describe('sendBatchCompletely', () => {
   it('gives up with IncompleteSendError (retriable, naming the partitions) when the records never get through', async () => {
     const fake = fakeProducer((call, partitions) => partitions.slice(1));
     const messages = records(['a', 'b', 'c', 'd', 'e', 'f']);
-    const error = await sendBatchCompletely(fake.producer, { acks: -1, topicMessages: [{ topic: 't', messages }] }, 2).catch((e: unknown) => e);
+    const error = await sendBatchCompletely(fake.producer, { acks: -1, topicMessages: [{ topic: 't', messages }] }, { rounds: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IncompleteSendError);
     expect(error).toMatchObject({ code: 'INCOMPLETE_SEND', retriable: true });
     expect((error as IncompleteSendError).partitions.length).toBe(1);

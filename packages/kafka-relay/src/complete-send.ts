@@ -56,10 +56,17 @@ export function partitionOf(record: Message, topic: string): number | undefined 
 
 const DEFAULT_ROUNDS = 5;
 
+/** What sendBatchCompletely is about to send again: record count, `topic/partition`s, the resend's number (1-based). */
+export interface UnsentRecords {
+  records: number;
+  partitions: string[];
+  round: number;
+}
+
 /**
  * `producer.sendBatch(batch)`, then sends again, in order, the records of every partition the
  * broker's acknowledgement does not name, until all are acknowledged (IncompleteSendError after
- * `rounds` more sends).
+ * `rounds` more sends, default 5). `onUnsent` is told before each resend.
  *
  * Why: kafkajs 2.2.4's sendBatch keeps one response per broker across its internal retries
  * (producer/sendMessages.js `responsePerBroker`). When the leader of partition P dies mid-request,
@@ -77,7 +84,12 @@ const DEFAULT_ROUNDS = 5;
  * (docs/guarantees.md §4.2, §4.4). The producer must have been built with TrackedPartitioner;
  * records whose partition it did not record are taken as sent (nothing to check them against).
  */
-export async function sendBatchCompletely(producer: Producer, batch: ProducerBatch, rounds = DEFAULT_ROUNDS): Promise<RecordMetadata[]> {
+export async function sendBatchCompletely(
+  producer: Producer,
+  batch: ProducerBatch,
+  options: { rounds?: number; onUnsent?: (unsent: UnsentRecords) => void } = {},
+): Promise<RecordMetadata[]> {
+  const rounds = options.rounds ?? DEFAULT_ROUNDS;
   const acknowledged: RecordMetadata[] = [];
   let pending = batch.topicMessages ?? [];
   for (let round = 0; ; round += 1) {
@@ -100,12 +112,8 @@ export async function sendBatchCompletely(producer: Producer, batch: ProducerBat
       }))
       .filter(({ messages }) => messages.length > 0);
     if (pending.length === 0) return acknowledged;
-    if (round === rounds) {
-      throw new IncompleteSendError(
-        pending.reduce((sum, t) => sum + t.messages.length, 0),
-        [...unsentPartitions],
-        rounds,
-      );
-    }
+    const unsent = pending.reduce((sum, t) => sum + t.messages.length, 0);
+    if (round === rounds) throw new IncompleteSendError(unsent, [...unsentPartitions], rounds);
+    options.onUnsent?.({ records: unsent, partitions: [...unsentPartitions], round: round + 1 });
   }
 }

@@ -1,7 +1,7 @@
 import type { Publisher, PublishOptions, PublishOutcome, StoredMessage } from '@outboxkit/core';
 import type { CompressionTypes as CompressionType, Message, Producer, TopicMessages } from 'kafkajs';
 import { describeError, isPermanentBrokerError } from './broker-errors.js';
-import { sendBatchCompletely } from './complete-send.js';
+import { sendBatchCompletely, type UnsentRecords } from './complete-send.js';
 import { FifoMutex } from './fifo-mutex.js';
 import { CompressionTypes } from './kafka-connection.js';
 import { recordSize, toKafkaRecord } from './kafka-record.js';
@@ -27,6 +27,8 @@ export interface KafkaPublisherOptions {
    * clock in every process of a Linux host). Runs synchronously on the publish path: keep it cheap.
    */
   onAcknowledged?: (messages: readonly StoredMessage[], brokerAckAt: number) => void;
+  /** Told when kafkajs reported a request sent without some partitions' records, before they are sent again (complete-send.ts). */
+  onUnsent?: (unsent: UnsentRecords) => void;
 }
 
 /** process.hrtime in milliseconds (see onAcknowledged). */
@@ -74,6 +76,7 @@ export class KafkaPublisher implements Publisher {
   private readonly producer: () => Producer;
   private readonly replaceProducer: ((reason: string) => Promise<void>) | undefined;
   private readonly onAcknowledged: KafkaPublisherOptions['onAcknowledged'];
+  private readonly onUnsent: KafkaPublisherOptions['onUnsent'];
   private readonly sends = new FifoMutex();
   private readonly compression: CompressionType;
 
@@ -84,6 +87,7 @@ export class KafkaPublisher implements Publisher {
     this.maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
     this.replaceProducer = options.replaceProducer;
     this.onAcknowledged = options.onAcknowledged;
+    this.onUnsent = options.onUnsent;
   }
 
   async publish(batch: readonly StoredMessage[], options: PublishOptions = { holdKeysAfterPoison: false }): Promise<PublishOutcome[]> {
@@ -126,7 +130,9 @@ export class KafkaPublisher implements Publisher {
         if (items.length === 0) continue;
         options.signal?.throwIfAborted();
         try {
-          await sendBatchCompletely(this.producer(), { topicMessages: groupByTopic(items), acks: -1, compression: this.compression });
+          await sendBatchCompletely(this.producer(), { topicMessages: groupByTopic(items), acks: -1, compression: this.compression }, {
+            onUnsent: this.onUnsent,
+          });
           this.acknowledged(items);
           for (const { message } of items) outcomes.set(message.id, { id: message.id, ok: true });
         } catch (error) {

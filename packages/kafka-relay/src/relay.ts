@@ -131,6 +131,8 @@ export class Relay {
       onAcknowledged: (messages, brokerAckAt) => {
         if (this.events.has('relay:batch:acked')) this.events.emit('relay:batch:acked', { ids: messages.map((m) => m.id), brokerAckAt });
       },
+      // Rare (a partition leader moved mid-request) and worth knowing: kafkajs said sent, it was not.
+      onUnsent: (unsent) => logger.warn('Kafka acknowledged a produce request without some of its records; sending them again', { ...unsent }),
     });
     const runner = pgTransactionRunner(this.pool, explain);
     const store = new SqlRelayStore({

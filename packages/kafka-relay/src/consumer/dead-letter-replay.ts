@@ -130,7 +130,11 @@ async function replay(
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: TrackedPartitioner });
     await producer.connect();
     try {
-      await sendBatchCompletely(producer, { acks: -1, compression, topicMessages: [...byTopic].map(([target, messages]) => ({ topic: target, messages })) });
+      await sendBatchCompletely(
+        producer,
+        { acks: -1, compression, topicMessages: [...byTopic].map(([target, messages]) => ({ topic: target, messages })) },
+        { onUnsent: (unsent) => logger.warn('Kafka acknowledged the replay without some of its records; sending them again', { ...unsent }) },
+      );
     } finally {
       await producer.disconnect();
     }
