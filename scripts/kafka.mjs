@@ -161,7 +161,10 @@ async function cliStartSecure(values) {
   const [user] = kafka.users;
   process.stdout.write(
     `KAFKA_SECURE_BROKERS=${kafka.secureBrokers}\nKAFKA_SSL_CA_FILE=${kafka.caFile}\n` +
-      `KAFKA_SASL_USERNAME=${user.name}\nKAFKA_SASL_PASSWORD=${user.password}\n`,
+      `KAFKA_SASL_USERNAME=${user.name}\nKAFKA_SASL_PASSWORD=${user.password}\n` +
+      (kafka.mtlsBrokers
+        ? `KAFKA_MTLS_BROKERS=${kafka.mtlsBrokers}\nKAFKA_SSL_CERT_FILE=${kafka.clientCertFile}\nKAFKA_SSL_KEY_FILE=${kafka.clientKeyFile}\n`
+        : ''),
   );
   return kafka;
 }

@@ -7,6 +7,8 @@
 //   kafka.caPem           // the CA that signed the broker's certificate (PEM, what kafkajs takes)
 //   kafka.untrustedCaPem  // another CA, which signed nothing the broker has
 //   kafka.users           // [{ name, password }]: SCRAM (both mechanisms) and PLAIN users
+//   kafka.mtlsBrokers     // an SSL listener that requires a client certificate (when openssl is
+//   kafka.clientCertPem   // there to export keytool's key as PEM), and that certificate and key
 //   await kafka.stop();
 //
 // Certificates are made with the JDK's keytool (a CA, and the broker's key pair in a PKCS12
@@ -18,7 +20,7 @@
 // The broker itself is a startKafka() of broker.mjs: this module prepares its data dir (the
 // formatted storage with the users, the keystore) and passes the listeners as extra
 // server.properties, so broker.mjs needs nothing of its own for it.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -52,16 +54,23 @@ async function freePort() {
   return port;
 }
 
-/** Where makeCertificates() puts the broker's keystore. */
-export const certificateFiles = (dir) => ({ keystore: join(dir, 'broker.p12') });
+/** Where makeCertificates() puts the broker's keystore and truststore. */
+export const certificateFiles = (dir) => ({ keystore: join(dir, 'broker.p12'), truststore: join(dir, 'truststore.p12') });
+
+/** Whether openssl can be run: it turns the client's PKCS12 store into the PEM files kafkajs takes. */
+export function hasOpenssl() {
+  return spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+}
 
 /**
- * A CA and a broker certificate it signed, in `dir`: broker.p12 (the broker's keystore, with the
- * chain), ca.pem (the CA's certificate) and untrusted-ca.pem (a CA that signed nothing here).
- * Returns the keystore's location and password and both PEMs.
+ * A CA and certificates it signed, in `dir`: broker.p12 (the broker's keystore, with the chain),
+ * truststore.p12 (the CA, for brokers that check client certificates), ca.pem (the CA's
+ * certificate) and untrusted-ca.pem (a CA that signed nothing here); with `client` (needs
+ * openssl) also client.pem and client.key, a client certificate and its unencrypted key.
+ * Returns the stores' locations and password and the PEMs.
  */
-export async function makeCertificates(dir, password = randomBytes(12).toString('hex')) {
-  // A quick-starting JVM: keytool runs nine times, and its work is small.
+export async function makeCertificates(dir, password = randomBytes(12).toString('hex'), { client = false } = {}) {
+  // A quick-starting JVM: keytool runs about a dozen times, and its work is small.
   const keytool = (what, args) => run(`keytool ${what}`, keytoolBin(), [...QUICK_JVM, ...args]);
   const store = (file) => ['-keystore', join(dir, file), '-storetype', 'PKCS12', '-storepass', password];
   const names = 'SAN=ip:127.0.0.1,dns:localhost';
@@ -71,43 +80,78 @@ export async function makeCertificates(dir, password = randomBytes(12).toString(
       '-genkeypair', '-alias', alias, '-keyalg', 'EC', '-groupname', 'secp256r1', '-validity', '2', '-dname', dname,
       ...extensions.flatMap((e) => ['-ext', e]), ...store(file),
     ]);
-  // The two CAs and the broker's key pair do not depend on each other: three JVMs at once.
+  const sign = (name, extensions) =>
+    keytool(`-gencert ${name}`, [
+      '-gencert', '-alias', 'ca', '-rfc', '-validity', '2', ...extensions.flatMap((e) => ['-ext', e]),
+      '-infile', join(dir, `${name}.csr`), '-outfile', join(dir, `${name}.pem`), ...store('ca.p12'),
+    ]);
+  // A keystore needs the CA before it takes the signed certificate as the key's chain.
+  const chain = async (name) => {
+    await keytool(`-importcert ca into ${name}`, ['-importcert', '-noprompt', '-alias', 'ca', '-file', join(dir, 'ca.pem'), ...store(`${name}.p12`)]);
+    await keytool(`-importcert ${name}`, ['-importcert', '-noprompt', '-alias', name, '-file', join(dir, `${name}.pem`), ...store(`${name}.p12`)]);
+  };
+  const pairs = client ? ['broker', 'client'] : ['broker'];
+  // Each step's JVMs do not depend on each other: they run at once.
   await Promise.all([
     newKeyPair('ca.p12', 'ca', 'CN=outboxkit test CA', ['bc:c']),
     newKeyPair('untrusted-ca.p12', 'ca', 'CN=outboxkit untrusted test CA', ['bc:c']),
     newKeyPair('broker.p12', 'broker', 'CN=localhost', [names]),
+    ...(client ? [newKeyPair('client.p12', 'client', 'CN=outboxkit-test-client', [])] : []),
   ]);
   await Promise.all([
     keytool('-exportcert ca', ['-exportcert', '-rfc', '-alias', 'ca', '-file', join(dir, 'ca.pem'), ...store('ca.p12')]),
     keytool('-exportcert untrusted', ['-exportcert', '-rfc', '-alias', 'ca', '-file', join(dir, 'untrusted-ca.pem'), ...store('untrusted-ca.p12')]),
-    keytool('-certreq broker', ['-certreq', '-alias', 'broker', '-file', join(dir, 'broker.csr'), ...store('broker.p12')]),
+    ...pairs.map((name) => keytool(`-certreq ${name}`, ['-certreq', '-alias', name, '-file', join(dir, `${name}.csr`), ...store(`${name}.p12`)])),
   ]);
-  await keytool('-gencert broker', [
-    '-gencert', '-alias', 'ca', '-rfc', '-validity', '2', '-ext', names,
-    '-infile', join(dir, 'broker.csr'), '-outfile', join(dir, 'broker.pem'), ...store('ca.p12'),
+  await Promise.all([sign('broker', [names]), ...(client ? [sign('client', ['EKU=clientAuth'])] : [])]);
+  await Promise.all([
+    ...pairs.map(chain),
+    keytool('-importcert truststore', ['-importcert', '-noprompt', '-alias', 'ca', '-file', join(dir, 'ca.pem'), ...store('truststore.p12')]),
   ]);
-  // The keystore needs the CA before it takes the signed certificate as the key's chain.
-  await keytool('-importcert ca', ['-importcert', '-noprompt', '-alias', 'ca', '-file', join(dir, 'ca.pem'), ...store('broker.p12')]);
-  await keytool('-importcert broker', ['-importcert', '-noprompt', '-alias', 'broker', '-file', join(dir, 'broker.pem'), ...store('broker.p12')]);
-  return {
+  const pem = (file) => readFile(join(dir, file), 'utf8');
+  const result = {
     ...certificateFiles(dir),
     password,
     caFile: join(dir, 'ca.pem'),
-    caPem: await readFile(join(dir, 'ca.pem'), 'utf8'),
+    caPem: await pem('ca.pem'),
     untrustedCaFile: join(dir, 'untrusted-ca.pem'),
-    untrustedCaPem: await readFile(join(dir, 'untrusted-ca.pem'), 'utf8'),
+    untrustedCaPem: await pem('untrusted-ca.pem'),
+  };
+  if (!client) return result;
+  // keytool exports no private key; openssl reads the PKCS12 store it wrote.
+  const pkcs12 = (what, out, flags) =>
+    run(`openssl pkcs12 ${what}`, 'openssl', ['pkcs12', '-in', join(dir, 'client.p12'), '-passin', `pass:${password}`, ...flags, '-out', join(dir, out)]);
+  await Promise.all([pkcs12('key', 'client.key', ['-nocerts', '-nodes']), pkcs12('certificate', 'client-chain.pem', ['-nokeys', '-clcerts'])]);
+  return {
+    ...result,
+    clientCertFile: join(dir, 'client-chain.pem'),
+    clientKeyFile: join(dir, 'client.key'),
+    clientCertPem: await pem('client-chain.pem'),
+    clientKeyPem: await pem('client.key'),
   };
 }
 
-/** The server.properties that add the SASL_SSL listener on `securePort` to broker.mjs's PLAINTEXT one. */
-export function secureListenerProperties({ port, controllerPort, securePort, certificates, plainUsers }) {
+/**
+ * The server.properties that add the SASL_SSL listener on `securePort` to broker.mjs's PLAINTEXT
+ * one, and with `mtlsPort` an SSL listener that requires a client certificate signed by the CA.
+ */
+export function secureListenerProperties({ port, controllerPort, securePort, mtlsPort, certificates, plainUsers }) {
   const jaas = (module, extra = '') => `org.apache.kafka.common.security.${module} required${extra};`;
+  const mtls = mtlsPort === undefined ? '' : `,SSL://127.0.0.1:${mtlsPort}`;
   return {
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SASL_SSL://127.0.0.1:${securePort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SASL_SSL://127.0.0.1:${securePort}${mtls}`,
     // A client is answered with the endpoints of the listener it connected to: one that came in
     // through SASL_SSL stays on SASL_SSL.
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SASL_SSL://127.0.0.1:${securePort}`,
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SASL_SSL://127.0.0.1:${securePort}${mtls}`,
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL${mtls ? ',SSL:SSL' : ''}`,
+    ...(mtls
+      ? {
+          'listener.name.ssl.ssl.client.auth': 'required',
+          'listener.name.ssl.ssl.truststore.type': 'PKCS12',
+          'listener.name.ssl.ssl.truststore.location': certificates.truststore,
+          'listener.name.ssl.ssl.truststore.password': certificates.password,
+        }
+      : {}),
     'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
     'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': jaas('scram.ScramLoginModule'),
     'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': jaas('scram.ScramLoginModule'),
@@ -126,8 +170,11 @@ export function secureListenerProperties({ port, controllerPort, securePort, cer
 /**
  * Starts a broker with a SASL_SSL listener. Options: users (default one, `alice`, with a random
  * password; each gets SCRAM-SHA-256 and SCRAM-SHA-512 credentials and a PLAIN login), partitions,
- * heap, readyTimeoutMs. Resolves with startKafka()'s handle plus secureBrokers, securePort,
- * caPem/caFile, untrustedCaPem/untrustedCaFile and users; stop() also removes the certificates.
+ * heap, readyTimeoutMs, clientCertificates (default: when openssl is there). Resolves with
+ * startKafka()'s handle plus secureBrokers, securePort, caPem/caFile,
+ * untrustedCaPem/untrustedCaFile and users; with client certificates also mtlsBrokers (an SSL
+ * listener that requires one) and clientCertPem/clientKeyPem (files: clientCertFile,
+ * clientKeyFile). stop() also removes the certificates.
  */
 export async function startSecureKafka(options = {}) {
   const { libs } = await fetchKafka();
@@ -142,11 +189,13 @@ export async function startSecureKafka(options = {}) {
   try {
     const certDir = join(dataDir, 'certs');
     await mkdir(certDir);
-    const [port, controllerPort, securePort] = await Promise.all([freePort(), freePort(), freePort()]);
-    if (new Set([port, controllerPort, securePort]).size < 3) throw new Error('free port picks collided; try again');
+    const client = options.clientCertificates ?? hasOpenssl();
+    const [port, controllerPort, securePort, mtlsPort] = await Promise.all([freePort(), freePort(), freePort(), client ? freePort() : undefined]);
+    const picked = [port, controllerPort, securePort, mtlsPort].filter((p) => p !== undefined);
+    if (new Set(picked).size < picked.length) throw new Error('free port picks collided; try again');
     const keystorePassword = randomBytes(12).toString('hex');
     const keystore = { ...certificateFiles(certDir), password: keystorePassword };
-    const config = { ...secureListenerProperties({ port, controllerPort, securePort, certificates: keystore, plainUsers: users }), ...options.config };
+    const config = { ...secureListenerProperties({ port, controllerPort, securePort, mtlsPort, certificates: keystore, plainUsers: users }), ...options.config };
     // Formatted here, with the SCRAM users, into the log dir startKafka() uses; it formats only
     // a data dir without meta.properties, so it leaves this one as it is. The storage tool does
     // not open the keystore, so the certificates are made meanwhile.
@@ -162,7 +211,7 @@ export async function startSecureKafka(options = {}) {
       ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => ['--add-scram', `${mechanism}=[name=${u.name},password=${u.password}]`]),
     );
     const [certificates] = await Promise.all([
-      makeCertificates(certDir, keystorePassword),
+      makeCertificates(certDir, keystorePassword, { client }),
       run('kafka-storage format --add-scram', javaBin(), [
         ...jvmArgs({ libs, dataDir }), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, ...scram,
       ]),
@@ -189,6 +238,16 @@ export async function startSecureKafka(options = {}) {
       caFile: certificates.caFile,
       untrustedCaPem: certificates.untrustedCaPem,
       untrustedCaFile: certificates.untrustedCaFile,
+      // With client certificates (openssl present): an SSL listener that requires one.
+      ...(client
+        ? {
+            mtlsBrokers: `127.0.0.1:${mtlsPort}`,
+            clientCertPem: certificates.clientCertPem,
+            clientKeyPem: certificates.clientKeyPem,
+            clientCertFile: certificates.clientCertFile,
+            clientKeyFile: certificates.clientKeyFile,
+          }
+        : {}),
       users,
     });
   } catch (err) {

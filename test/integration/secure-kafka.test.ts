@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, type Logger } from '@outboxkit/core';
 import { createInboxConsumer, KafkaAuthenticationError, KafkaTlsError, Relay, replayDeadLetters, type KafkaConnectionOptions } from '@outboxkit/kafka-relay';
 // @ts-expect-error plain ESM helper shared with the scripts
-import { startSecureKafka } from '../../scripts/kafka/secure.mjs';
+import { hasOpenssl, startSecureKafka } from '../../scripts/kafka/secure.mjs';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../support/outbox-database.js';
 import { createTopic } from '../support/kafka.js';
 import { startRelayProcess } from '../support/relay-process.js';
@@ -26,8 +26,14 @@ interface SecureKafka {
   caFile: string;
   untrustedCaPem: string;
   users: Array<{ name: string; password: string }>;
+  /** With openssl (it exports keytool's client key as PEM): an SSL listener that requires a client certificate. */
+  mtlsBrokers?: string;
+  clientCertPem?: string;
+  clientKeyPem?: string;
   stop(): Promise<void>;
 }
+
+const HAS_OPENSSL = (hasOpenssl as () => boolean)();
 
 /** A failure must come within this: kafkajs's retries are a few seconds; a hang would be the request timeout or worse. */
 const FAILS_WITHIN_MS = 20_000;
@@ -183,6 +189,29 @@ describe('Kafka over SASL_SSL', () => {
       await consumer.stop();
       await relay.stop();
     }
+  });
+
+  it.skipIf(!HAS_OPENSSL)('a client certificate (ssl.cert, ssl.key) gets the relay onto a listener that requires one; without it, KafkaTlsError "client-certificate"', async () => {
+    const topic = uniqueName('ok.secure-mtls');
+    await createTopic(topic, 1, { brokers: [kafka.brokers] });
+    const logger = capturingLogger();
+    const withCertificate = { ssl: { ca: kafka.caPem, cert: kafka.clientCertPem!, key: kafka.clientKeyPem! }, connectionTimeoutMs: 10_000 };
+    const relay = new Relay({ databaseUrl: db.database.url, brokers: [kafka.mtlsBrokers!], kafkaConnection: withCertificate, logger, halfMessages: false, maxIdleMs: 250 });
+    await relay.start();
+    try {
+      await db.outbox.transaction(async () => send({ topic, key: 'k', value: { over: 'mTLS' } }));
+      await waitFor(async () => (await statusCounts(db.database.url, topic)).PUBLISHED === 1, 30_000, 'the message to be PUBLISHED over mTLS');
+    } finally {
+      await relay.stop();
+    }
+    expect(logger.lines.find((line) => line.message === 'relay started')?.fields?.kafka).toMatchObject({ tls: { clientCertificate: true }, sasl: false });
+    expect(logger.text()).not.toContain('PRIVATE KEY');
+    const without = await rejection(
+      replayDeadLetters({ brokers: [kafka.mtlsBrokers!], kafkaConnection: { ssl: { ca: kafka.caPem } }, deadLetterTopic: topic, all: true, logger }),
+    );
+    expect(without.error).toBeInstanceOf(KafkaTlsError);
+    expect(without.error).toMatchObject({ problem: 'client-certificate' });
+    expect(without.ms).toBeLessThan(FAILS_WITHIN_MS);
   });
 
   it('the outbox-relay sidecar publishes with SCRAM-SHA-256 from KAFKA_SSL_CA_FILE and KAFKA_SASL_PASSWORD_FILE, and never prints the password', async () => {

@@ -145,6 +145,9 @@ describe('explainKafkaError', () => {
     expect(explainKafkaError(wrapped('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"), client)).toMatchObject({ problem: 'hostname' });
     expect(explainKafkaError(wrapped('CERT_HAS_EXPIRED', 'certificate has expired'), client)).toMatchObject({ problem: 'expired' });
     expect(explainKafkaError(wrapped('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number'), client)).toMatchObject({ problem: 'handshake' });
+    const noClientCertificate = explainKafkaError(wrapped('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'sslv3 alert bad certificate'), client) as KafkaTlsError;
+    expect(noClientCertificate).toMatchObject({ problem: 'client-certificate' });
+    expect(noClientCertificate.message).toMatch(/KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE/);
   });
 
   it('returns every other error as it is', () => {

@@ -34,9 +34,13 @@ export class KafkaAuthenticationError extends OutboxError {
 }
 
 /** What was wrong with a TLS connection to Kafka. */
-export type KafkaTlsProblem = 'untrusted' | 'hostname' | 'expired' | 'handshake';
+export type KafkaTlsProblem = 'untrusted' | 'hostname' | 'expired' | 'client-certificate' | 'handshake';
 
-/** A TLS connection to Kafka failed: a certificate this client does not trust, one for another name, an expired one, or no TLS listener there. */
+/**
+ * A TLS connection to Kafka failed: a certificate this client does not trust, one for another
+ * name, an expired one, a listener that wants a client certificate this client lacks (or does not
+ * trust the one it got), or no TLS listener there.
+ */
 export class KafkaTlsError extends OutboxError {
   readonly problem: KafkaTlsProblem;
   /** Node.js's TLS error code, e.g. SELF_SIGNED_CERT_IN_CHAIN or ERR_TLS_CERT_ALTNAME_INVALID. */
@@ -54,6 +58,10 @@ export class KafkaTlsError extends OutboxError {
         `The TLS certificate of Kafka${at} is not for the name connected to (${said}). Connect by a name the certificate ` +
         'holds (KAFKA_BROKERS and the advertised listeners), or name it with ssl.servername (the sidecar: KAFKA_SSL_SERVERNAME).',
       expired: `The TLS certificate of Kafka${at} has expired or is not valid yet (${said}). Renew it, and check this machine's clock.`,
+      'client-certificate':
+        `Kafka${at} refused this client's TLS certificate (${said}): the listener requires a client certificate ` +
+        '(ssl.client.auth=required) signed by a CA in its truststore. Give one with its key, PEM (ssl.cert and ssl.key; ' +
+        'the sidecar: KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE), or have its CA added to the broker\'s truststore.',
       handshake:
         `The TLS handshake with Kafka${at} failed (${said}). Is that port a TLS listener (SSL or SASL_SSL)? ` +
         'A PLAINTEXT or SASL_PLAINTEXT listener needs TLS off (ssl unset; the sidecar: KAFKA_SSL=off).',
@@ -79,6 +87,8 @@ const UNTRUSTED = new Set([
 ]);
 const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 const HOSTNAME = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH']);
+/** TLS alerts a broker sends when it wants a client certificate, or does not accept the one it got. */
+const CLIENT_CERTIFICATE = /_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|UNSUPPORTED_CERTIFICATE)$/;
 
 interface Link {
   name?: unknown;
@@ -127,6 +137,7 @@ export function explainKafkaError(error: unknown, client?: Pick<KafkaClient, 'co
       if (code && UNTRUSTED.has(code)) return new KafkaTlsError('untrusted', text(message), context, { cause: error });
       if (code && HOSTNAME.has(code)) return new KafkaTlsError('hostname', text(message), context, { cause: error });
       if (code && EXPIRED.has(code)) return new KafkaTlsError('expired', text(message), context, { cause: error });
+      if (code && CLIENT_CERTIFICATE.test(code)) return new KafkaTlsError('client-certificate', text(message), context, { cause: error });
       if (code && /^ERR_SSL_|^ERR_TLS_|^EPROTO$/.test(code)) return new KafkaTlsError('handshake', text(message), context, { cause: error });
       // A peer that is not a TLS listener drops the connection during the handshake.
       if (tlsOn && /before secure TLS connection was established/.test(message)) {
