@@ -48,12 +48,16 @@ let brokers: string[];
 let db: OutboxTestDatabase;
 
 beforeAll(async () => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const started = Promise.race([
     startKafkaCluster({ nodes: NODES }) as Promise<Cluster>,
-    sleep(CLUSTER_START_DEADLINE_MS).then(() => {
-      throw new Error(`the ${NODES}-node Kafka cluster did not start within ${CLUSTER_START_DEADLINE_MS} ms (see the [kafka] lines above for the node logs)`);
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the ${NODES}-node Kafka cluster did not start within ${CLUSTER_START_DEADLINE_MS} ms (see the [kafka] lines above for the node logs)`)),
+        CLUSTER_START_DEADLINE_MS,
+      );
     }),
-  ]);
+  ]).finally(() => clearTimeout(timer));
   [cluster, db] = await Promise.all([started, openOutboxTestDatabase('ok_cluster')]);
   brokers = cluster.brokers.split(',');
   await createCounterTable(db.database.url);
