@@ -105,6 +105,8 @@ describe('kafkaClient', () => {
     );
     expect(client.describe()).toMatchObject({ brokers: ['kafka:9093'], sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice' } });
     expect(JSON.stringify(client.describe())).not.toContain(PASSWORD);
+    // The secrets live only inside the kafkajs client, not on what the relay and consumer keep.
+    expect(JSON.stringify(client.connection)).not.toContain(PASSWORD);
   });
 
   it('warns that SASL PLAIN without TLS sends the password in clear text', () => {

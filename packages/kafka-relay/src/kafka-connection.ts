@@ -151,8 +151,12 @@ export interface KafkaClientSource {
 
 export interface KafkaClient {
   kafka: Kafka;
-  /** The checked connection; for a given client only its compression is outboxkit's. */
-  connection: ResolvedKafkaConnection;
+  /**
+   * The checked connection without its kafkajs settings: the secrets stay inside the kafkajs
+   * client, not on the relay or consumer object (where a util.inspect would reach them). For a
+   * given client only the compression is outboxkit's.
+   */
+  connection: Omit<ResolvedKafkaConnection, 'config'>;
   /** For logs and error messages: the brokers, or undefined for a given client. */
   brokers: readonly string[] | undefined;
   /** For logs: brokers and connection, nothing secret. */
@@ -178,10 +182,10 @@ export function kafkaClient(source: KafkaClientSource, defaults: { clientId: str
         'cannot be combined with a given kafkajs client (`kafka`): set TLS, SASL and timeouts on that client, or pass brokers instead of it',
       );
     }
-    const connection = resolveKafkaConnection({ compression });
-    return { kafka: source.kafka, connection, brokers: undefined, describe: () => ({ client: 'given', compression: connection.description.compression }) };
+    const { compression: type, description } = resolveKafkaConnection({ compression });
+    return { kafka: source.kafka, connection: { compression: type, description }, brokers: undefined, describe: () => ({ client: 'given', compression: description.compression }) };
   }
-  const connection = resolveKafkaConnection(source.kafkaConnection);
+  const { config, ...connection } = resolveKafkaConnection(source.kafkaConnection);
   const brokers = source.brokers!;
   if (connection.description.sasl && connection.description.sasl.mechanism === 'PLAIN' && !connection.description.tls) {
     logger.warn('SASL PLAIN without TLS sends the Kafka password in clear text; turn on ssl (KAFKA_SSL=on) unless the network is trusted');
@@ -191,7 +195,7 @@ export function kafkaClient(source: KafkaClientSource, defaults: { clientId: str
     brokers,
     logCreator: kafkajsLogCreator(logger),
     retry: defaults.retry,
-    ...connection.config,
+    ...config,
   });
   return { kafka, connection, brokers, describe: () => ({ brokers, ...connection.description }) };
 }
