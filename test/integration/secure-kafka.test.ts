@@ -214,7 +214,7 @@ describe('Kafka over SASL_SSL', () => {
     expect(without.ms).toBeLessThan(FAILS_WITHIN_MS);
   });
 
-  it('the outbox-relay sidecar publishes with SCRAM-SHA-256 from KAFKA_SSL_CA_FILE and KAFKA_SASL_PASSWORD_FILE, and never prints the password', async () => {
+  it('the outbox-relay sidecar publishes (gzip) with SCRAM-SHA-256 from KAFKA_SSL_CA_FILE and KAFKA_SASL_PASSWORD_FILE, and never prints the password', async () => {
     const topic = uniqueName('ok.secure-sidecar');
     await createTopic(topic, 1, { brokers: [kafka.brokers] });
     const env = (passwordFile: string) => ({
@@ -225,6 +225,7 @@ describe('Kafka over SASL_SSL', () => {
       KAFKA_SASL_USERNAME: user.name,
       KAFKA_SASL_PASSWORD_FILE: join(secretsDir, passwordFile),
       KAFKA_CONNECTION_TIMEOUT_MS: '10000',
+      OUTBOX_COMPRESSION: 'gzip',
       OUTBOX_HALF_CHECKS: 'off',
       OUTBOX_MAX_IDLE_MS: '250',
       OUTBOX_LOG_LEVEL: 'debug',
@@ -247,7 +248,7 @@ describe('Kafka over SASL_SSL', () => {
     }
     expect(await relay.exited).toEqual({ code: 0, signal: null });
     const output = relay.output();
-    expect(output).toMatch(/"msg":"relay started".*"sasl":\{"mechanism":"SCRAM-SHA-256","username":"alice"\}/);
+    expect(output).toMatch(/"msg":"relay started".*"sasl":\{"mechanism":"SCRAM-SHA-256","username":"alice"\}.*"compression":"gzip"/);
     expect(output).not.toContain(user.password);
   });
 });
