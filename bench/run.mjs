@@ -1,5 +1,5 @@
 // `npm run bench`: starts PostgreSQL and Kafka as the tests do, runs the five measurements of
-// issue 7 (each figure the median of BENCH_RUNS ≥ 3 runs), writes bench/results/<timestamp>.json
+// bench/README.md (each figure the median of BENCH_RUNS ≥ 3 runs), writes bench/results/<timestamp>.json
 // and bench/results/latest.md, and rewrites the README's Benchmarks section. Targets are reported,
 // never asserted: the exit code is non-zero only when a measurement could not be made.
 //

@@ -271,7 +271,7 @@ export class InvalidConfigError extends OutboxError {
   }
 }
 
-/** A state change that the state machine of SPEC §3 does not allow. */
+/** A state change that the message states of docs/guarantees.md §3 do not allow. */
 export class InvalidTransitionError extends OutboxError {
   constructor(from: string, to: string, options: OutboxErrorOptions = {}) {
     super('OUTBOX_INVALID_TRANSITION', `A message cannot move from ${from} to ${to}.`, options);
@@ -376,7 +376,7 @@ export class AcknowledgementFailedError extends OutboxError {
   }
 }
 
-// ---- half messages and the back-check (issue 3) ----
+// ---- half messages and the back-check ----
 
 /** `sendHalf` was called inside an open outbox transaction; a half message commits on its own. */
 export class HalfMessageInTransactionError extends OutboxError {

@@ -57,8 +57,8 @@ export interface RelayOptions {
   /** Table and schema names; must match the Outbox's. */
   tables?: TableNamesOptions;
   /**
-   * Half messages' back-check (issue 3, check/relay-half-checks.ts): its timings and where the
-   * checkers are. On by default with the defaults of SPEC §2; `false` turns it off.
+   * Half messages' back-check (check/relay-half-checks.ts): its timings and where the checkers
+   * are. On by default with the defaults of docs/guarantees.md §2; `false` turns it off.
    */
   halfMessages?: false | RelayHalfMessageOptions;
   /** Lease and instance tables (in `tables.schema`). Defaults `outbox_relay_lease`, `outbox_relay_instance`. */

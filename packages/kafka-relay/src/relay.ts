@@ -63,7 +63,7 @@ export class Relay {
   private readonly listener: NudgeListener | undefined;
   private readonly cleaner: RetentionCleaner | undefined;
   private readonly ops: OpsServer | undefined;
-  /** The half messages' back-check (issue 3); undefined when `halfMessages: false`. */
+  /** The half messages' back-check; undefined when `halfMessages: false`. */
   readonly halfChecks: HalfCheckService | undefined;
   private readonly stats_: RelayStats = { published: 0, dead: 0, batches: 0, failures: 0 };
   private cleanupTimer: ReturnType<typeof setInterval> | undefined;

@@ -255,7 +255,10 @@ function outboxTable(name: string, payload: PayloadMode): TableDefinition {
         name: `${name}_status_check`,
         column: 'status',
         values: statuses,
-        comment: 'The state machine of SPEC §3, enforced by the database as well as by the library.',
+        // The init migration of earlier projects (prisma/migrations/20261124000000_outboxkit_init)
+        // has "The state machine of SPEC §3" here and keeps it: Prisma checksums applied migrations.
+        // Comments are not compared (schema-ddl.spec.ts, prisma init's check), only statements.
+        comment: 'The message states of docs/guarantees.md §3, enforced by the database as well as by the library.',
       },
       payloadExtra,
       {
