@@ -10,11 +10,11 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 // which `npm test`'s pretest step rebuilds.
 // Subpath entries first: an alias key also matches as a prefix.
 const alias = {
-  '@outboxkit/prisma-adapter/nestjs': here('./packages/prisma-adapter/src/nestjs/index.ts'),
   '@outboxkit/prisma-adapter/generator': here('./packages/prisma-adapter/src/generator/index.ts'),
   '@outboxkit/core': here('./packages/core/src/index.ts'),
   '@outboxkit/prisma-adapter': here('./packages/prisma-adapter/src/index.ts'),
   '@outboxkit/kafka-relay': here('./packages/kafka-relay/src/index.ts'),
+  '@outboxkit/nestjs': here('./packages/nestjs/src/index.ts'),
 };
 
 /**
@@ -23,7 +23,7 @@ const alias = {
  * .cache/peers/ (scripts/peer-projects.mjs; test/peers/global-setup.ts installs it on a machine's
  * first run). The library's sources import @nestjs/* too, so they run against the same copy.
  */
-const NEST_MODULE_TESTS = ['packages/prisma-adapter/test/integration/nestjs-module.test.ts', 'packages/prisma-adapter/test/peers/nest-major.test.ts'];
+const NEST_MODULE_TESTS = ['packages/nestjs/test/integration/nestjs-module.test.ts', 'packages/nestjs/test/peers/nest-major.test.ts'];
 const nestProject = (name: 'nest10' | 'nest11') => {
   const modules = peerModules(name) as string;
   const nestAlias = Object.fromEntries(

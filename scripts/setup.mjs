@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP_DIR = path.join(ROOT, 'node_modules');
 const PNPM = 'pnpm@10.34.8';
-const PACKAGES = ['core', 'prisma-adapter', 'kafka-relay'];
+const PACKAGES = ['core', 'prisma-adapter', 'kafka-relay', 'nestjs'];
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', ...options });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { OutboxModule } from '@outboxkit/prisma-adapter/nestjs';
+import { OutboxModule } from '@outboxkit/nestjs';
+import { createPrismaOutbox } from '@outboxkit/prisma-adapter';
 import { OrderService } from './order.service.js';
 import { OrdersController } from './orders.controller.js';
 import { PrismaModule } from './prisma.module.js';
@@ -11,7 +12,7 @@ import { PrismaService } from './prisma.service.js';
     // The outbox on the application's Prisma client; it becomes the default of @Transactional().
     OutboxModule.forRootAsync({
       inject: [PrismaService],
-      useFactory: (prisma: PrismaService) => ({ prisma }),
+      useFactory: (prisma: PrismaService) => ({ outbox: createPrismaOutbox(prisma) }),
     }),
   ],
   controllers: [OrdersController],

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createInboxConsumer, type InboxConsumer } from '@outboxkit/kafka-relay';
-import { OutboxExplorer, PrismaOutbox } from '@outboxkit/prisma-adapter/nestjs';
+import { InjectOutbox, OutboxExplorer } from '@outboxkit/nestjs';
+import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
 
 export const CONSUMER_GROUP = process.env.CONSUMER_GROUP ?? 'inventory';
 
@@ -14,7 +15,7 @@ export class InventoryConsumerService implements OnApplicationBootstrap, OnAppli
 
   constructor(
     @Inject(OutboxExplorer) private readonly explorer: OutboxExplorer,
-    @Inject(PrismaOutbox) private readonly outbox: PrismaOutbox<any>,
+    @InjectOutbox() private readonly outbox: PrismaOutbox<any>,
   ) {}
 
   get stats() {

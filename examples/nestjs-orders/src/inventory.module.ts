@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { OutboxModule } from '@outboxkit/prisma-adapter/nestjs';
+import { OutboxModule } from '@outboxkit/nestjs';
+import { createPrismaOutbox } from '@outboxkit/prisma-adapter';
 import { InventoryConsumerService } from './inventory-consumer.service.js';
 import { InventoryHandler } from './inventory.handler.js';
 import { PrismaModule } from './prisma.module.js';
@@ -9,7 +10,7 @@ import { PrismaService } from './prisma.service.js';
 @Module({
   imports: [
     PrismaModule,
-    OutboxModule.forRootAsync({ inject: [PrismaService], useFactory: (prisma: PrismaService) => ({ prisma }) }),
+    OutboxModule.forRootAsync({ inject: [PrismaService], useFactory: (prisma: PrismaService) => ({ outbox: createPrismaOutbox(prisma) }) }),
   ],
   providers: [InventoryHandler, InventoryConsumerService],
 })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Transactional, send } from '@outboxkit/core';
-import { InjectOutboxClient } from '@outboxkit/prisma-adapter/nestjs';
+import { InjectOutboxClient } from '@outboxkit/nestjs';
 import type { Db } from './prisma.service.js';
 
 /** The topic of order events; configurable so a shared broker can host several runs. */

@@ -30,7 +30,7 @@ import { prismaOfflineEnv } from '../../../scripts/prisma-generate.mjs';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/app/', import.meta.url));
 const PNPM = 'pnpm@10.34.8';
-const PACKAGES = ['core', 'prisma-adapter', 'kafka-relay'] as const;
+const PACKAGES = ['core', 'prisma-adapter', 'kafka-relay', 'nestjs'] as const;
 const MINUTE = 60_000;
 
 interface Run {
@@ -92,19 +92,20 @@ beforeAll(async () => {
   const tarballs = await readdir(work.tarballs);
   const tarball = (name: string) => `file:${path.join(work.tarballs, tarballs.find((file) => file.startsWith(`outboxkit-${name}-`))!)}`;
   const root = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
-  const adapter = JSON.parse(await readFile(path.join(REPO, 'packages', 'prisma-adapter', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+  const nest = JSON.parse(await readFile(path.join(REPO, 'packages', 'nestjs', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
   const dependencies = {
     '@outboxkit/core': tarball('core'),
     '@outboxkit/prisma-adapter': tarball('prisma-adapter'),
     '@outboxkit/kafka-relay': tarball('kafka-relay'),
+    '@outboxkit/nestjs': tarball('nestjs'),
     // What a Prisma 7 + NestJS project already has, in the versions the workspace tests with.
     '@prisma/adapter-pg': root.devDependencies['@prisma/adapter-pg'],
     '@prisma/client': root.devDependencies['@prisma/client'],
     prisma: root.devDependencies['prisma'],
-    '@nestjs/common': adapter.devDependencies['@nestjs/common'],
-    '@nestjs/core': adapter.devDependencies['@nestjs/core'],
-    'reflect-metadata': adapter.devDependencies['reflect-metadata'],
-    rxjs: adapter.devDependencies['rxjs'],
+    '@nestjs/common': nest.devDependencies['@nestjs/common'],
+    '@nestjs/core': nest.devDependencies['@nestjs/core'],
+    'reflect-metadata': nest.devDependencies['reflect-metadata'],
+    rxjs: nest.devDependencies['rxjs'],
     typescript: root.devDependencies['typescript'],
     '@types/node': root.devDependencies['@types/node'],
     jest: '30.5.2',

@@ -9,9 +9,8 @@ import {
   type CheckerRegistry,
   type InboxHandlerDefinition,
 } from '@outboxkit/core';
-import { PrismaOutbox } from '../prisma-outbox.js';
-import type { OutboxModuleOptions } from './outbox-module-options.js';
-import { OUTBOX_MODULE_OPTIONS } from './tokens.js';
+import type { AnyOutbox, OutboxModuleOptions } from './outbox-module-options.js';
+import { OUTBOX, OUTBOX_MODULE_OPTIONS } from './tokens.js';
 
 /** A checker method found on a provider. */
 export interface DiscoveredChecker {
@@ -39,7 +38,7 @@ export class OutboxExplorer implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(OUTBOX_MODULE_OPTIONS) private readonly options: OutboxModuleOptions,
-    @Inject(PrismaOutbox) private readonly outbox: PrismaOutbox<any>,
+    @Inject(OUTBOX) private readonly outbox: AnyOutbox,
   ) {}
 
   /** The registry checkers are registered with (default: the process-wide one). */
@@ -48,6 +47,10 @@ export class OutboxExplorer implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
+    // The outbox is the default while the application runs. Set here, not only when the outbox
+    // was created: one outbox given to forRoot outlives an application that closed (a test's
+    // app per case), and the next one must find it the default again.
+    if (this.outbox.settings.registerAsDefault) setDefaultOutbox(this.outbox);
     const seen = new Set<object>();
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const instance: unknown = wrapper.instance;
@@ -68,7 +71,7 @@ export class OutboxExplorer implements OnModuleInit, OnModuleDestroy {
   onModuleDestroy(): void {
     for (const unregister of this.unregister.splice(0)) unregister();
     this.checkers = [];
-    // The outbox dies with the application: later code must not find it as the default.
+    // The outbox is the default no longer than the application runs: later code must not find it.
     try {
       if (getDefaultOutbox() === this.outbox) setDefaultOutbox(undefined);
     } catch {

@@ -13,7 +13,8 @@ import {
 } from '@outboxkit/core';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
 import { uniqueName } from '../../../../test/support/servers.js';
-import { OutboxModule } from '../../src/nestjs/index.js';
+import { createPrismaOutbox } from '@outboxkit/prisma-adapter';
+import { OutboxModule } from '@outboxkit/nestjs';
 
 /**
  * Hostile input at the Nest check endpoint (the rest of the half-message cases are in
@@ -38,8 +39,7 @@ beforeAll(async () => {
     throw new Error(`query failed on ${LEAK}`);
   });
   const module = OutboxModule.forRoot({
-    prisma: db.prisma,
-    outbox: { logger: silentLogger, registerAsDefault: false },
+    outbox: createPrismaOutbox(db.prisma, { logger: silentLogger, registerAsDefault: false }),
     checkerRegistry: registry,
     discoverCheckers: false,
     checkEndpoint: { secret: SECRET, logger: silentLogger },

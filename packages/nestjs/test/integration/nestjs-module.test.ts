@@ -25,8 +25,8 @@ import {
 } from '@outboxkit/core';
 import { freshDatabase } from '../../../../test/support/servers.js';
 import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
-// The subpath @outboxkit/prisma-adapter/nestjs, by its source (vitest aliases only the package root).
-import { InjectOutbox, InjectOutboxClient, OutboxExplorer, OutboxModule, PrismaOutbox } from '../../src/nestjs/index.js';
+import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
+import { InjectOutbox, InjectOutboxClient, OUTBOX, OutboxExplorer, OutboxModule } from '@outboxkit/nestjs';
 
 /**
  * The NestJS module on a real PostgreSQL: providers with constructor injection and
@@ -116,7 +116,7 @@ afterAll(async () => {
 describe('OutboxModule.forRoot', () => {
   it('serves a @Transactional provider over real HTTP: order and message commit together or not at all', async () => {
     @Module({
-      imports: [OutboxModule.forRoot({ prisma, outbox: { logger: silentLogger } })],
+      imports: [OutboxModule.forRoot({ outbox: createPrismaOutbox(prisma, { logger: silentLogger }) })],
       controllers: [OrdersController],
       providers: [OrderService],
     })
@@ -126,7 +126,7 @@ describe('OutboxModule.forRoot', () => {
     await app.listen(0, '127.0.0.1');
     const base = await app.getUrl();
     try {
-      expect(getDefaultOutbox()).toBe(app.get(PrismaOutbox));
+      expect(getDefaultOutbox()).toBe(app.get(OUTBOX));
       const created = await fetch(`${base}/orders`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -179,7 +179,7 @@ describe('OutboxModule.forRoot', () => {
     expect(OrderService.prototype.tagged.name).toBe('tagged');
 
     // Read back the way Swagger itself reads it: the generated OpenAPI document.
-    @Module({ imports: [OutboxModule.forRoot({ prisma, outbox: { logger: silentLogger } })], controllers: [OrdersController], providers: [OrderService] })
+    @Module({ imports: [OutboxModule.forRoot({ outbox: createPrismaOutbox(prisma, { logger: silentLogger }) })], controllers: [OrdersController], providers: [OrderService] })
     class DocsModule {}
     const app = await NestFactory.create(DocsModule, { logger: false });
     try {
@@ -208,7 +208,7 @@ describe('OutboxModule.forRootAsync', () => {
         OutboxModule.forRootAsync({
           imports: [PrismaModule],
           inject: [PRISMA],
-          useFactory: async (client: PrismaClient) => ({ prisma: client, outbox: { logger: silentLogger } }),
+          useFactory: async (client: PrismaClient) => ({ outbox: createPrismaOutbox(client, { logger: silentLogger }) }),
         }),
       ],
       providers: [OrderService],
@@ -226,9 +226,9 @@ describe('OutboxModule.forRootAsync', () => {
     }
   });
 
-  it('refuses options without a Prisma client, at start-up', async () => {
-    expect(() => OutboxModule.forRoot({ prisma: {} as never })).toThrow(/Prisma client/);
-    @Module({ imports: [OutboxModule.forRootAsync({ useFactory: () => ({ prisma: undefined as never }) })] })
+  it('refuses options without an outbox of a Prisma client, at start-up', async () => {
+    expect(() => OutboxModule.forRoot({ outbox: {} as never })).toThrow(/Prisma client/);
+    @Module({ imports: [OutboxModule.forRootAsync({ useFactory: () => ({ outbox: undefined as never }) })] })
     class BrokenModule {}
     await expect(NestFactory.createApplicationContext(BrokenModule, { logger: false, abortOnError: false })).rejects.toThrow(/Prisma client/);
   });
@@ -274,7 +274,7 @@ function checkRequest(view: HalfMessageView, secret = SECRET) {
 describe('discovery and the sidecar check endpoint', () => {
   it('registers @TransactionChecker providers, collects @InboxHandler providers and answers signed back-checks over HTTP', async () => {
     @Module({
-      imports: [OutboxModule.forRoot({ prisma, outbox: { logger: silentLogger }, checkEndpoint: { secret: SECRET, logger: silentLogger } })],
+      imports: [OutboxModule.forRoot({ outbox: createPrismaOutbox(prisma, { logger: silentLogger }), checkEndpoint: { secret: SECRET, logger: silentLogger } })],
       providers: [PaymentChecker, InventoryHandler, OrderService],
     })
     class CheckAppModule {}
@@ -314,7 +314,7 @@ describe('discovery and the sidecar check endpoint', () => {
       expect(handlers.map((h) => [h.name, h.topic])).toEqual([['InventoryHandler.onOrder', 'orders.created']]);
       expect(explorer.inboxHandlers().map((h) => h.name).sort()).toEqual(['InventoryHandler.onAudit', 'InventoryHandler.onOrder']);
       // The handler is bound to the Nest instance: run it in a transaction as the consumer would.
-      const outbox = app.get(PrismaOutbox);
+      const outbox = app.get<symbol, PrismaOutbox<PrismaClient>>(OUTBOX);
       await outbox.transaction(() => handlers[0]!.handle({ value: { sku: 'sku-inbox', quantity: 3 }, tx: outbox.transactionClient() } as never));
       expect((await prisma.stockItem.findUniqueOrThrow({ where: { sku: 'sku-inbox' } })).available).toBe(97);
     } finally {
@@ -329,7 +329,7 @@ describe('discovery and the sidecar check endpoint', () => {
       imports: [
         OutboxModule.forRootAsync({
           checkEndpoint: { path: 'internal/check' },
-          useFactory: () => ({ prisma, outbox: { logger: silentLogger }, checkerRegistry: registry, checkEndpoint: { secret: SECRET, logger: silentLogger } }),
+          useFactory: () => ({ outbox: createPrismaOutbox(prisma, { logger: silentLogger }), checkerRegistry: registry, checkEndpoint: { secret: SECRET, logger: silentLogger } }),
         }),
       ],
       providers: [PaymentChecker],

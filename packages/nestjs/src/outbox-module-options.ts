@@ -1,19 +1,18 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common';
-import type { CheckerHandlerOptions, CheckerRegistry } from '@outboxkit/core';
-import type { PrismaClientLike } from '../prisma-client-like.js';
-import type { PrismaOutboxOptions } from '../prisma-outbox.js';
+import type { CheckerHandlerOptions, CheckerRegistry, Outbox } from '@outboxkit/core';
 
-export interface OutboxModuleOptions<C extends PrismaClientLike = PrismaClientLike> {
+/** Any adapter's outbox (a PrismaOutbox, say): what the module provides and its explorer needs. */
+export type AnyOutbox = Outbox<any>;
+
+export interface OutboxModuleOptions<O extends AnyOutbox = AnyOutbox> {
   /**
-   * The application's Prisma client: a `PrismaClient` instance, or a Nest provider extending it
-   * (a `PrismaService`). outboxkit opens its transactions on it and never disconnects it.
+   * The application's outbox, made by its adapter — for Prisma,
+   * `createPrismaOutbox(prisma, options)` from `@outboxkit/prisma-adapter`. The module provides it
+   * (`@InjectOutbox()`), and its `client` when it has one (`@InjectOutboxClient()`). While the
+   * application runs it is the default of @Transactional() and `send()`, unless it was created
+   * with `registerAsDefault: false`. The module never closes it, nor the client under it.
    */
-  prisma: C;
-  /**
-   * Options of the PrismaOutbox: table names, maxMessageBytes, transaction defaults, logger.
-   * `registerAsDefault` defaults to true: @Transactional() and `send()` use this outbox.
-   */
-  outbox?: PrismaOutboxOptions;
+  outbox: O;
   /**
    * Register the @TransactionChecker methods of providers and controllers with the checker
    * registry when the application starts. Default true.
@@ -48,9 +47,10 @@ export interface OutboxModuleAsyncStaticOptions extends OutboxModuleStaticOption
   checkEndpoint?: boolean | { path?: string };
 }
 
-export interface OutboxModuleAsyncOptions<C extends PrismaClientLike = PrismaClientLike> extends OutboxModuleAsyncStaticOptions {
+export interface OutboxModuleAsyncOptions<O extends AnyOutbox = AnyOutbox> extends OutboxModuleAsyncStaticOptions {
   /** Modules exporting what the factory injects (a PrismaModule, ConfigModule...). */
   imports?: ModuleMetadata['imports'];
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
-  useFactory: (...args: any[]) => OutboxModuleOptions<C> | Promise<OutboxModuleOptions<C>>;
+  /** Makes the outbox (and the other options) from what `inject` names: `(prisma) => ({ outbox: createPrismaOutbox(prisma) })`. */
+  useFactory: (...args: any[]) => OutboxModuleOptions<O> | Promise<OutboxModuleOptions<O>>;
 }

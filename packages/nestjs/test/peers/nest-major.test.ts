@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createRequire } from 'node:module';
 import { DiscoveryService } from '@nestjs/core';
 import { describe, expect, inject, it } from 'vitest';
-import { OutboxExplorer } from '../../src/nestjs/index.js';
+import { OutboxExplorer } from '@outboxkit/nestjs';
 
 /**
  * Runs in the nest10 / nest11 projects of vitest.config.ts beside the Nest module tests: proves
