@@ -13,7 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createOwnedDatabase, dropAbandonedDatabases } from './postgres.mjs';
 import { applyMigrations } from './migrate.mjs';
 import { ensureKafka } from './kafka.mjs';
-import { createTopic } from './kafka/create-topic.mjs';
+import { createTopic, topicOffsets } from './kafka/create-topic.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLE = path.join(ROOT, 'examples', 'express-orders');
@@ -101,11 +101,8 @@ async function placeOrders(baseUrl) {
   return { committed, rolledBack };
 }
 
-async function readWholeTopic(kafka, topic) {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+async function readWholeTopic(kafka, brokers, topic) {
+  const offsets = await topicOffsets({ brokers, topic });
   const total = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
   const consumer = kafka.consumer({ groupId: `demo-reader-${randomBytes(4).toString('hex')}` });
   const records = [];
@@ -176,14 +173,14 @@ async function runDemo(database) {
       `re-sending the first ${REPLAYED} records on purpose, byte for byte, as Kafka redelivers after a consumer crash ` +
         'or a rebalance: the inbox must recognise each by its message id and skip it (duplicatesSkipped below)',
     );
-    const firstRecords = (await readWholeTopic(kafka, topic)).slice(0, REPLAYED);
+    const firstRecords = (await readWholeTopic(kafka, kafkaServer.brokers, topic)).slice(0, REPLAYED);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic, messages: firstRecords.map(({ key, value, headers }) => ({ key, value, headers })) });
     await producer.disconnect();
     await waitUntil(() => stats().duplicates >= REPLAYED, 60_000, 'the consumer to skip the redelivered records');
 
-    const records = await readWholeTopic(kafka, topic);
+    const records = await readWholeTopic(kafka, kafkaServer.brokers, topic);
     const ids = new Set(records.map((r) => r.headers['outboxkit-message-id'].toString()));
     const rolledBackIds = new Set(rolledBack);
     const rolledBackOnKafka = records.filter((r) => rolledBackIds.has(JSON.parse(r.value.toString()).orderId)).length;

@@ -56,6 +56,37 @@ export async function createTopic({ brokers, topic, partitions = 3, replicationF
   }
 }
 
+/**
+ * The topic's partitions with their low and high watermarks (kafkajs's fetchTopicOffsets), or []
+ * when the topic does not exist. kafkajs gives up at once on NOT_LEADER_OR_FOLLOWER ("This server
+ * is not the leader for that topic-partition"), which a broker answers for a moment after a
+ * topic's creation or a leader move; here the metadata is refreshed and the call tried again,
+ * every retriable error until `timeoutMs`.
+ */
+export async function topicOffsets({ brokers, topic, timeoutMs = 60_000 }) {
+  const list = Array.isArray(brokers) ? brokers : String(brokers).split(',');
+  const admin = new Kafka({ clientId: `topic-offsets-${topic}`.slice(0, 200), brokers: list, logLevel: logLevel.NOTHING }).admin();
+  const deadline = Date.now() + timeoutMs;
+  await admin.connect();
+  try {
+    let last;
+    for (let delay = 50; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
+      try {
+        if (!(await admin.listTopics()).includes(topic)) return [];
+        return await admin.fetchTopicOffsets(topic);
+      } catch (error) {
+        if (!isRetriable(error)) throw error;
+        last = error;
+        await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => {});
+      }
+      await sleep(delay);
+    }
+    throw new Error(`topic ${topic}: no offsets within ${timeoutMs} ms (last error: ${last?.message})`);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
 /** kafkajs's errors that may succeed when tried again (its `retriable` flag, also on the cause of a retry's last error). */
 function isRetriable(error) {
   for (let e = error, depth = 0; e && depth < 5; e = e.cause ?? e.originalError, depth += 1) {

@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 // @ts-expect-error plain ESM helper shared with the examples, the demo and the benchmark
-import { createTopic as createTopicAndWait } from '../../scripts/kafka/create-topic.mjs';
+import { createTopic as createTopicAndWait, topicOffsets } from '../../scripts/kafka/create-topic.mjs';
 import { kafkaBrokers, uniqueName } from './servers.js';
 
 export function kafkaClient(): Kafka {
@@ -52,18 +52,14 @@ export function toReadRecord(partition: number, message: KafkaMessage): ReadReco
   };
 }
 
-/** Records on the topic right now (sum over partitions of high minus low watermark); 0 if it does not exist. */
-export async function topicRecordCount(topic: string): Promise<number> {
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  try {
-    const topics = await admin.listTopics();
-    if (!topics.includes(topic)) return 0;
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
-  } finally {
-    await admin.disconnect();
-  }
+/**
+ * Records on the topic right now (sum over partitions of high minus low watermark); 0 if it does
+ * not exist. Retries what a broker answers around a topic's creation or a leader move
+ * (scripts/kafka/create-topic.mjs topicOffsets).
+ */
+export async function topicRecordCount(topic: string, brokers: string[] = kafkaBrokers()): Promise<number> {
+  const offsets = (await topicOffsets({ brokers, topic })) as Array<{ high: string; low: string }>;
+  return offsets.reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
 }
 
 /** Waits until the topic holds at least `count` records. */

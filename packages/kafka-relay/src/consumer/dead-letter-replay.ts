@@ -14,6 +14,7 @@ import type { Kafka, KafkaMessage, Message } from 'kafkajs';
 import { sendBatchCompletely, TrackedPartitioner } from '../complete-send.js';
 import { kafkaClient, type KafkaConnectionOptions } from '../kafka-connection.js';
 import { explainKafkaError } from '../kafka-errors.js';
+import { fetchTopicOffsetsRetrying } from './topic-offsets.js';
 
 export interface ReplayDeadLettersOptions {
   /** A kafkajs client (then every `kafkaConnection` setting but `compression` stays unset). Either this or `brokers`. */
@@ -156,7 +157,7 @@ async function readSnapshot(kafka: Kafka, topic: string, timeoutMs: number): Pro
   try {
     if (!(await admin.listTopics()).includes(topic)) return [];
     const ends = new Map<number, bigint>();
-    for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+    for (const { partition, high, low } of await fetchTopicOffsetsRetrying(admin, topic)) {
       if (BigInt(high) > BigInt(low)) ends.set(partition, BigInt(high));
     }
     if (ends.size === 0) return [];

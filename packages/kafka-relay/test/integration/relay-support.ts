@@ -7,7 +7,7 @@ import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
 import type { PrismaClient } from '../../../../test/support/prisma.js';
 import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
 import { startRelayProcess, type RelayProcess } from '../../../../test/support/relay-process.js';
-import { toReadRecord, type ReadRecord } from '../../../../test/support/kafka.js';
+import { topicRecordCount, toReadRecord, type ReadRecord } from '../../../../test/support/kafka.js';
 
 export type { ReadRecord };
 
@@ -90,15 +90,7 @@ export async function writeConcurrently(
 /** Every record the topic holds now (count from the watermarks), from the given brokers. */
 export async function readAll(topic: string, brokers: string[] = kafkaBrokers(), timeoutMs = 60_000): Promise<ReadRecord[]> {
   const kafka = new Kafka({ clientId: uniqueName('reader'), brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  let total = 0;
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return [];
-    total = (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + (Number(p.high) - Number(p.low)), 0);
-  } finally {
-    await admin.disconnect();
-  }
+  const total = await topicRecordCount(topic, brokers);
   if (total === 0) return [];
   const consumer = kafka.consumer({ groupId: uniqueName('reader'), sessionTimeout: 10_000 });
   const records: ReadRecord[] = [];
