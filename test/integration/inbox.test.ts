@@ -1,11 +1,13 @@
+// In the repository's tests rather than prisma-adapter's: it runs the Relay of @outboxkit/kafka-relay too,
+// which the Prisma adapter does not depend on (.dependency-cruiser.cjs).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboxMissingIdError, send, silentLogger, type ConsumedRecord } from '@outboxkit/core';
 import { Relay } from '@outboxkit/kafka-relay';
 import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic, kafkaClient, waitForRecordCount } from '../../../../test/support/kafka.js';
+import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../support/outbox-database.js';
+import { kafkaBrokers, uniqueName } from '../support/servers.js';
+import type { PrismaClient } from '../support/prisma.js';
+import { createTopic, kafkaClient, waitForRecordCount } from '../support/kafka.js';
 
 let database: OutboxTestDatabase['database'];
 let prisma: PrismaClient;
