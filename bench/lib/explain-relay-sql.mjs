@@ -8,7 +8,8 @@
 // 3. the claim in steady state on a table without statistics (few READY rows behind many published,
 //    unvacuumed ones): bitmap scan as planned vs enable_bitmapscan=off vs after VACUUM;
 // 4. the outbox's INSERT of one message vs a plain INSERT … VALUES vs SELECT 1.
-import { claimReadyBatch, insertMessages, markPublished, MessageStatus, prepareMessage } from '@outboxkit/core';
+import { MessageStatus } from '@outboxkit/core';
+import { claimReadyBatch, insertMessages, markPublished, prepareMessage } from '@outboxkit/core/internal';
 import pg from 'pg';
 import { createDatabase, dropDatabase } from '../../scripts/postgres.mjs';
 import { applyMigrations } from '../../scripts/migrate.mjs';

@@ -2,7 +2,7 @@
 // the relay's own toKafkaRecord, before the clock starts), sent with plain kafkajs in the same
 // request shapes — at most BATCH_SIZE records and MAX_REQUEST_BYTES per produce request — by an
 // idempotent producer with acks=-1 and one request in flight, each request awaited in turn.
-import { toStoredMessage } from '@outboxkit/core';
+import { toStoredMessage } from '@outboxkit/core/internal';
 import { toKafkaRecord } from '@outboxkit/kafka-relay';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';

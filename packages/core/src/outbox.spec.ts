@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import { Transactional, transactional } from './decorators/transactional.js';
 import { NoActiveTransactionError, TransactionClosedError } from './errors.js';
-import { Outbox, sendInCurrentTransaction } from './outbox.js';
+import { Outbox, send } from './outbox.js';
 import { silentLogger } from './logger.js';
 import type { SqlStatement, TransactionHandle, TransactionPort } from './ports.js';
 
@@ -69,7 +69,7 @@ describe('Outbox', () => {
   it('refuses send outside a transaction with a typed error', () => {
     const { outbox } = setup();
     expect(() => outbox.send({ topic: 'a', value: 1 })).toThrow(NoActiveTransactionError);
-    expect(() => sendInCurrentTransaction({ topic: 'a', value: 1 })).toThrow(/outside an outbox transaction/);
+    expect(() => send({ topic: 'a', value: 1 })).toThrow(/outside an outbox transaction/);
   });
 
   it('refuses send from work that outlived its transaction', async () => {
@@ -147,7 +147,7 @@ describe('@Transactional', () => {
     class Service {
       @Transactional()
       async run() {
-        sendInCurrentTransaction({ topic: 'x', value: true });
+        send({ topic: 'x', value: true });
       }
     }
     await new Service().run();
@@ -223,7 +223,7 @@ describe('two outboxes (two databases) in one call chain', () => {
 
   it('the plain send() uses the innermost transaction', async () => {
     const { portA, outboxA, portB, outboxB } = twoOutboxes();
-    await outboxA.transaction(() => outboxB.transaction(async () => sendInCurrentTransaction({ topic: 'inner', value: 1 })));
+    await outboxA.transaction(() => outboxB.transaction(async () => send({ topic: 'inner', value: 1 })));
     expect(topicsOf(portB.committed)).toEqual(['inner']);
     expect(portA.committed).toEqual([[]]);
   });

@@ -13,7 +13,7 @@ import { TransactionScope } from './transaction/transaction-scope.js';
 import { setDefaultOutbox } from './default-outbox.js';
 import type { HalfMessageEvents } from './half/half-events.js';
 import type { HalfMessageInput, HalfSendResult, LocalTransaction, SendHalfOptions } from './half/half-message.js';
-import { sendHalfMessage } from './half/send-half-message.js';
+import { sendHalf } from './half/send-half-message.js';
 
 /** Transaction events, and the half-message events of half/half-events.ts. */
 export interface OutboxEvents extends HalfMessageEvents {
@@ -111,8 +111,12 @@ export class Outbox<TClient = unknown> {
   }
 
   /**
-   * Sends a message as part of the current transaction and returns its id. The message is
-   * validated and encoded now (a bad one throws here) and written when the transaction commits.
+   * Sends a message as part of this outbox's current transaction and returns its id. The message
+   * is validated and encoded now (a bad one throws here) and written when the transaction commits.
+   *
+   * Kept beside the plain `send()` for applications with two outboxes (two databases): inside
+   * nested transactions of both, `outboxA.send()` writes to A's transaction while plain `send()`
+   * writes to the innermost one, whichever outbox opened it (docs/transactions.md, "Two outboxes").
    */
   send(message: OutboxMessageInput): string {
     return sendInScope(currentScope(this), message);
@@ -122,9 +126,12 @@ export class Outbox<TClient = unknown> {
    * Sends a half message and runs its local transaction (half-message mode; see
    * half/send-half-message.ts): the HALF row commits first, then `local` runs, and its outcome
    * commits or rolls the message back — or leaves it to the relay's back-check.
+   *
+   * The same as the plain `sendHalf(message, local, { outbox })`: the method form names the
+   * outbox the HALF row is written through, for applications with more than one.
    */
   sendHalf(message: HalfMessageInput, local: LocalTransaction, options: Omit<SendHalfOptions, 'outbox'> = {}): Promise<HalfSendResult> {
-    return sendHalfMessage(message, local, { ...options, outbox: this });
+    return sendHalf(message, local, { ...options, outbox: this });
   }
 
   /** The adapter's client bound to the current transaction (a Prisma transaction client, say). */
@@ -147,10 +154,12 @@ export class Outbox<TClient = unknown> {
 }
 
 /**
- * The plain-function form of `outbox.send`: uses whatever transaction is current (the innermost,
- * when transactions of several outboxes are open around the call).
+ * Sends a message in the current transaction and returns its id: the plain-function form of
+ * `outbox.send`, for code that holds no outbox. It uses whatever transaction is current — the
+ * innermost, when transactions of several outboxes are open around the call (`outbox.send`
+ * targets its own outbox's transaction instead: docs/transactions.md, "Two outboxes").
  */
-export function sendInCurrentTransaction(message: OutboxMessageInput): string {
+export function send(message: OutboxMessageInput): string {
   return sendInScope(currentScope(), message);
 }
 

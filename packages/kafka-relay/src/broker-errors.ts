@@ -2,7 +2,7 @@
  * One description of a thrown value for the whole package (kafkajs protocol errors read
  * `TYPE: message`); it never throws, whatever was thrown (core's describe-error.ts).
  */
-export { describeError } from '@outboxkit/core';
+export { describeError } from '@outboxkit/core/internal';
 
 /**
  * Broker error types that no retry can cure for the message as it is: such a message is parked

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
-import { describeError, InvalidConfigError, type Logger } from '@outboxkit/core';
+import { InvalidConfigError, type Logger } from '@outboxkit/core';
+import { describeError } from '@outboxkit/core/internal';
 import kafkajs, { Kafka, type CompressionTypes as CompressionType, type KafkaConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
 import { kafkajsLogCreator } from './kafkajs-logger.js';
 

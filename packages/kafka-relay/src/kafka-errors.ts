@@ -1,4 +1,5 @@
-import { OutboxError, redactSecrets, type OutboxErrorOptions } from '@outboxkit/core';
+import { OutboxError, type OutboxErrorOptions } from '@outboxkit/core';
+import { redactSecrets } from '@outboxkit/core/internal';
 import type { KafkaClient } from './kafka-connection.js';
 
 /**

@@ -1,4 +1,5 @@
-import type { Publisher, PublishOptions, PublishOutcome, StoredMessage } from '@outboxkit/core';
+import type { StoredMessage } from '@outboxkit/core';
+import type { Publisher, PublishOptions, PublishOutcome } from '@outboxkit/core/internal';
 import type { CompressionTypes as CompressionType, Message, Producer, TopicMessages } from 'kafkajs';
 import { describeError, isPermanentBrokerError } from './broker-errors.js';
 import { sendBatchCompletely, type UnsentRecords } from './complete-send.js';

@@ -1,4 +1,5 @@
-import { HEADERS, type StoredMessage } from '@outboxkit/core';
+import type { StoredMessage } from '@outboxkit/core';
+import { HEADERS } from '@outboxkit/core/internal';
 import type { Message } from 'kafkajs';
 
 /** The Kafka record of docs/guarantees.md §5: key, value, outboxkit headers plus the user's own. */

@@ -1,4 +1,5 @@
-import { InvalidConfigError, type SqlExecutor, type SqlStatement, type SqlTransactionRunner, type SqlTransactionOptions } from '@outboxkit/core';
+import { InvalidConfigError } from '@outboxkit/core';
+import type { SqlExecutor, SqlStatement, SqlTransactionRunner, SqlTransactionOptions } from '@outboxkit/core/internal';
 import type { Client, Pool, PoolClient } from 'pg';
 import { leftUnanswered } from './pg-connection.js';
 

@@ -2,18 +2,20 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import {
   createConsoleLogger,
-  DEFAULT_RELAY_CHANNEL,
   exponentialBackoff,
   InvalidConfigError,
+  type BackoffPolicy,
+  type Logger,
+} from '@outboxkit/core';
+import {
+  DEFAULT_RELAY_CHANNEL,
   qualifyTables,
   quoteIdentifier,
-  type BackoffPolicy,
   type DeadKeyPolicy,
-  type Logger,
   type QualifiedTables,
   type RetentionMode,
   type TableNamesOptions,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import type { Kafka } from 'kafkajs';
 import type { RelayHalfMessageOptions } from './check/relay-half-checks.js';
 import type { KafkaConnectionOptions } from './kafka-connection.js';

@@ -2,17 +2,19 @@ import { hostname } from 'node:os';
 import {
   AcknowledgementFailedError,
   InvalidConfigError,
+  PublishTimeoutError,
+  type CommitEvents,
+} from '@outboxkit/core';
+import {
   notifyRelay,
   PartitionLeases,
-  PublishTimeoutError,
   RelayLanes,
   RelayNudge,
   RetentionCleaner,
   SqlRelayStore,
   TypedEvents,
   type HalfCheckService,
-  type CommitEvents,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import pg from 'pg';
 import { describeError, needsNewProducer } from './broker-errors.js';
 import { kafkaClient, type KafkaClient } from './kafka-connection.js';

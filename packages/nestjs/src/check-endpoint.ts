@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, HttpCode, Inject, Post, Req, Res, type Type } from '@nestjs/common';
-import { CheckEndpointErrorCode, type CheckerHttpHandler } from '@outboxkit/core';
+import type { CheckerHttpHandler } from '@outboxkit/core';
+import { CheckEndpointErrorCode } from '@outboxkit/core/internal';
 
 /** The core's Node handler for the sidecar back-check, built from the module options. */
 export const OUTBOX_CHECK_HANDLER = Symbol.for('outboxkit.nestjs.check-handler');

@@ -1,14 +1,12 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { collectInboxHandlers, type CheckerRegistry, type InboxHandlerDefinition } from '@outboxkit/core';
 import {
   checkerMethodsOf,
-  collectInboxHandlers,
   defaultCheckerRegistry,
   getDefaultOutbox,
   setDefaultOutbox,
-  type CheckerRegistry,
-  type InboxHandlerDefinition,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import type { AnyOutbox, OutboxModuleOptions } from './outbox-module-options.js';
 import { OUTBOX, OUTBOX_MODULE_OPTIONS } from './tokens.js';
 

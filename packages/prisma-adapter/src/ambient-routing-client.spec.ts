@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Outbox, silentLogger, type TransactionHandle, type TransactionPort } from '@outboxkit/core';
+import { Outbox, silentLogger } from '@outboxkit/core';
+import type { TransactionHandle, TransactionPort } from '@outboxkit/core/internal';
 import { ambientRoutingClient } from './ambient-routing-client.js';
 
 // A stand-in for Prisma: model delegates whose methods say which client ran them. The "extended"

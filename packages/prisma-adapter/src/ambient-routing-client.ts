@@ -1,4 +1,4 @@
-import { currentTransactionScope } from '@outboxkit/core';
+import { currentScope } from '@outboxkit/core/internal';
 
 type Method = (...args: unknown[]) => unknown;
 type Delegates = Record<string, Record<string | symbol, unknown> | undefined>;
@@ -75,7 +75,7 @@ export function ambientRoutingClient<C extends object>(extended: C, owner: objec
 
   function routeOperation(delegate: Record<string | symbol, unknown>, model: string, operation: string | symbol): Method {
     return function routed(...args: unknown[]): unknown {
-      const scope = currentTransactionScope(owner);
+      const scope = currentScope(owner);
       if (scope !== undefined && scope.owner === owner && scope.isOpen) {
         const transactionDelegate = (scope.handle.client as Delegates)[model];
         const method = transactionDelegate?.[operation];

@@ -1,4 +1,4 @@
-import { currentTransactionScope } from '@outboxkit/core';
+import { currentScope } from '@outboxkit/core/internal';
 
 /**
  * Why a client extension, and not only an accessor: business code keeps calling
@@ -24,7 +24,7 @@ export function ambientRoutingExtension(owner: object) {
           args: unknown;
           query: (args: unknown) => Promise<unknown>;
         }): Promise<unknown> {
-          const scope = currentTransactionScope(owner);
+          const scope = currentScope(owner);
           if (!scope || scope.owner !== owner) return query(args);
           // Committing (TransactionClosingError) or ended (TransactionClosedError): never run it outside.
           if (!scope.isOpen) scope.assertOpen(`run ${model}.${operation}`);

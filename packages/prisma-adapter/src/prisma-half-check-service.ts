@@ -1,4 +1,4 @@
-import { HalfCheckService, type HalfCheckServiceOptions } from '@outboxkit/core';
+import { HalfCheckService, type HalfCheckServiceOptions } from '@outboxkit/core/internal';
 import type { PrismaClientLike } from './prisma-client-like.js';
 import type { PrismaOutbox } from './prisma-outbox.js';
 

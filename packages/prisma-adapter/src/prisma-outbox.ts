@@ -1,4 +1,5 @@
-import { Inbox, Outbox, type InboxOptions, type OutboxOptions } from '@outboxkit/core';
+import { Outbox, type OutboxOptions } from '@outboxkit/core';
+import { Inbox, type InboxOptions } from '@outboxkit/core/internal';
 import { ambientRoutingClient } from './ambient-routing-client.js';
 import { ambientRoutingExtension } from './ambient-routing-extension.js';
 import type { PrismaClientLike, PrismaTransactionClient } from './prisma-client-like.js';

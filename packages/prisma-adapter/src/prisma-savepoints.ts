@@ -1,4 +1,5 @@
-import { InvalidConfigError, type Savepoints } from '@outboxkit/core';
+import { InvalidConfigError } from '@outboxkit/core';
+import type { Savepoints } from '@outboxkit/core/internal';
 
 interface RawExecutor {
   $executeRawUnsafe(query: string, ...values: any[]): PromiseLike<number>;

@@ -1,4 +1,4 @@
-import type { SqlExecutor, SqlStatement } from '@outboxkit/core';
+import type { SqlExecutor, SqlStatement } from '@outboxkit/core/internal';
 
 interface RawCapable {
   $executeRawUnsafe(query: string, ...values: any[]): PromiseLike<number>;

@@ -1,4 +1,5 @@
-import type { TransactionHandle, TransactionOptions, TransactionPort } from '@outboxkit/core';
+import type { TransactionOptions } from '@outboxkit/core';
+import type { TransactionHandle, TransactionPort } from '@outboxkit/core/internal';
 import type { PrismaClientLike, PrismaTransactionClient } from './prisma-client-like.js';
 import { prismaSavepoints } from './prisma-savepoints.js';
 import { prismaSqlExecutor } from './prisma-sql-executor.js';

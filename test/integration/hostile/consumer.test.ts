@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IHeaders } from 'kafkajs';
 import {
-  CONSUMER_HEADERS,
-  HEADERS,
   InvalidConfigError,
   OutboxError,
-  rawHeaderValue,
   silentLogger,
   type InboxHandlerContext,
 } from '@outboxkit/core';
+import { CONSUMER_HEADERS, HEADERS, rawHeaderValue } from '@outboxkit/core/internal';
 import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
 import { kafkaBrokers, uniqueName } from '../../support/servers.js';
 import { createTopic, kafkaClient } from '../../support/kafka.js';

@@ -2,12 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHECK_SIGNATURE_HEADER,
-  CHECK_TIMESTAMP_HEADER,
   CheckerRegistry,
   createCheckerHandler,
-  encodeCheckRequest,
-  HalfMessageAdmin,
   HalfMessageAlreadyResolvedError,
   HalfMessageInTransactionError,
   HalfMessageNotFoundError,
@@ -16,16 +12,22 @@ import {
   InvalidMessageError,
   InvalidMessageIdError,
   MessageSerializationError,
-  newMessageId,
   OutboxError,
   resolveHalf,
   sendHalf,
-  signCheckRequest,
   silentLogger,
   type HalfMessageView,
   type HalfSendResult,
   type LocalTransaction,
 } from '@outboxkit/core';
+import {
+  CHECK_SIGNATURE_HEADER,
+  CHECK_TIMESTAMP_HEADER,
+  encodeCheckRequest,
+  HalfMessageAdmin,
+  newMessageId,
+  signCheckRequest,
+} from '@outboxkit/core/internal';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../support/outbox-database.js';
 import { uniqueName } from '../../support/servers.js';
 

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidConfigError, InvalidMessageIdError, newMessageId, OutboxError, send } from '@outboxkit/core';
+import { InvalidConfigError, InvalidMessageIdError, OutboxError, send } from '@outboxkit/core';
+import { newMessageId } from '@outboxkit/core/internal';
 import { halfCommand, relayOptionsFromEnv, replayOptionsFromArgs } from '@outboxkit/kafka-relay';
 import { deadCommand } from '../../../packages/kafka-relay/src/cli/dead-command.js';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../support/outbox-database.js';

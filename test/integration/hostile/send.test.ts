@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   InvalidConfigError,
   InvalidMessageError,
-  MAX_JSON_DEPTH,
   MessageSerializationError,
   MessageTooLargeError,
   OutboxError,
@@ -11,6 +10,7 @@ import {
   silentLogger,
   type OutboxMessageInput,
 } from '@outboxkit/core';
+import { MAX_JSON_DEPTH } from '@outboxkit/core/internal';
 import { createPrismaOutbox } from '@outboxkit/prisma-adapter';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../support/outbox-database.js';
 

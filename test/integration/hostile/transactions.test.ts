@@ -15,8 +15,8 @@ import {
   transactional,
   TransactionClosedError,
   TransactionClosingError,
-  type TransactionPort,
 } from '@outboxkit/core';
+import type { TransactionPort } from '@outboxkit/core/internal';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../support/outbox-database.js';
 
 /**

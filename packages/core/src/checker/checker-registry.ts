@@ -1,17 +1,17 @@
 import { CheckerFailedError, CheckerUnavailableError, DuplicateCheckerError, InvalidConfigError } from '../errors.js';
 import { thrownFacts } from '../describe-error.js';
 import { isLocalTransactionState, type LocalTransactionState } from '../half/local-transaction-state.js';
-import type { CheckerResolver, HalfMessageView, TransactionChecker } from './checker-types.js';
+import type { CheckerResolver, HalfMessageView, CheckerFunction } from './checker-types.js';
 
 /**
  * Checkers of this process, by producer group. It is a `CheckerResolver`, so an in-process check
  * service or the HTTP handler (sidecar mode) can ask it directly.
  */
 export class CheckerRegistry implements CheckerResolver {
-  private readonly checkers = new Map<string, TransactionChecker>();
+  private readonly checkers = new Map<string, CheckerFunction>();
 
   /** Registers `checker` for `producerGroup`; returns the function that unregisters it. */
-  register(producerGroup: string, checker: TransactionChecker, options: { replace?: boolean } = {}): () => void {
+  register(producerGroup: string, checker: CheckerFunction, options: { replace?: boolean } = {}): () => void {
     if (typeof producerGroup !== 'string' || producerGroup.length === 0) {
       throw new InvalidConfigError('producerGroup', 'a checker needs the producer group it answers for');
     }
@@ -23,7 +23,7 @@ export class CheckerRegistry implements CheckerResolver {
     };
   }
 
-  get(producerGroup: string): TransactionChecker | undefined {
+  get(producerGroup: string): CheckerFunction | undefined {
     return this.checkers.get(producerGroup);
   }
 
@@ -72,7 +72,7 @@ export function defaultCheckerRegistry(): CheckerRegistry {
 /** Plain-function form: registers a checker for a producer group; returns the unregister function. */
 export function registerChecker(
   producerGroup: string,
-  checker: TransactionChecker,
+  checker: CheckerFunction,
   options: { registry?: CheckerRegistry; replace?: boolean } = {},
 ): () => void {
   const registry = options.registry ?? defaultCheckerRegistry();

@@ -19,9 +19,10 @@ export interface HalfMessageView {
 /**
  * Answers the back-check for a producer group: did the local transaction of this half message
  * commit? COMMIT publishes it, ROLLBACK drops it, UNKNOWN asks again after the check interval.
- * A throw counts as one UNKNOWN check.
+ * A throw counts as one UNKNOWN check. (Named apart from the `@TransactionChecker` decorator,
+ * which registers a method as one of these.)
  */
-export type TransactionChecker = (message: HalfMessageView) => LocalTransactionState | Promise<LocalTransactionState>;
+export type CheckerFunction = (message: HalfMessageView) => LocalTransactionState | Promise<LocalTransactionState>;
 
 /**
  * How the check service reaches checkers: in process (`CheckerRegistry`) or over HTTP (the relay's

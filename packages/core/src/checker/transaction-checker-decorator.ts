@@ -1,7 +1,7 @@
 import { InvalidConfigError } from '../errors.js';
 import type { MethodDecorator } from '../decorators/wrap-method.js';
 import { defaultCheckerRegistry, type CheckerRegistry } from './checker-registry.js';
-import type { TransactionChecker } from './checker-types.js';
+import type { CheckerFunction } from './checker-types.js';
 
 /** reflect-metadata key set on a checker method (value `{ producerGroup }`), for framework discovery (NestJS). */
 export const CHECKER_METADATA = 'outboxkit:transaction-checker';
@@ -52,7 +52,7 @@ export function TransactionChecker(groupOrOptions: string | { producerGroup: str
 }
 
 /** The checker methods of an instance, bound to it, with their producer groups. */
-export function checkerMethodsOf(instance: object): Array<{ producerGroup: string; method: string | symbol; checker: TransactionChecker }> {
+export function checkerMethodsOf(instance: object): Array<{ producerGroup: string; method: string | symbol; checker: CheckerFunction }> {
   const marks = new Map<string | symbol, CheckerMark>();
   // Own marks first (TC39: on the instance), then up the prototype chain (legacy); nearest wins.
   for (let at: object | null = instance; at && at !== Object.prototype; at = Object.getPrototypeOf(at)) {
@@ -62,7 +62,7 @@ export function checkerMethodsOf(instance: object): Array<{ producerGroup: strin
   return [...marks.values()].map(({ method, producerGroup }) => {
     const fn = (instance as Record<string | symbol, unknown>)[method];
     if (typeof fn !== 'function') throw new InvalidConfigError('@TransactionChecker', `${String(method)} is not a method`);
-    return { producerGroup, method, checker: (fn as TransactionChecker).bind(instance) };
+    return { producerGroup, method, checker: (fn as CheckerFunction).bind(instance) };
   });
 }
 

@@ -12,7 +12,7 @@ import { Outbox } from '../outbox.js';
 import type { SqlStatement, TransactionHandle, TransactionPort } from '../ports.js';
 import { currentHalfMessage } from './half-message-context.js';
 import { HalfMessage } from './half-message-decorator.js';
-import { resolveHalf, sendHalfMessage } from './send-half-message.js';
+import { resolveHalf, sendHalf } from './send-half-message.js';
 
 interface FakeRow {
   status: string;
@@ -93,11 +93,11 @@ function setup() {
 
 const message = { topic: 'payments.captured', key: 'order-1', value: { amount: 5 }, producerGroup: 'payments' };
 
-describe('sendHalfMessage (external local transaction)', () => {
+describe('sendHalf (external local transaction)', () => {
   it('writes HALF first, runs the step, then commits by compare-and-set', async () => {
     const { db, outbox, events } = setup();
     let statusDuringStep: string | undefined;
-    const result = await sendHalfMessage(message, async (half) => {
+    const result = await sendHalf(message, async (half) => {
       statusDuringStep = db.rows.get(half.messageId)?.status;
       expect(currentHalfMessage()).toEqual(half);
       return 'COMMIT';
@@ -140,7 +140,7 @@ describe('sendHalfMessage (external local transaction)', () => {
 
   it('rejects a late COMMIT after the checker rolled the message back, and accepts a repeat of the same decision', async () => {
     const { db, outbox, events } = setup();
-    const late = sendHalfMessage(message, async (half) => {
+    const late = sendHalf(message, async (half) => {
       db.rows.get(half.messageId)!.status = 'ROLLED_BACK'; // the checker decided meanwhile
       return 'COMMIT';
     }, { outbox });
@@ -176,7 +176,7 @@ describe('sendHalfMessage (external local transaction)', () => {
   });
 });
 
-describe('sendHalfMessage (local transaction in the same database)', () => {
+describe('sendHalf (local transaction in the same database)', () => {
   it('writes the marker in the local transaction and commits; first check at the deadline', async () => {
     const { db, outbox } = setup();
     const result = await outbox.sendHalf(message, async () => undefined, { localTransaction: 'database', timeoutMs: 3000, maxWaitMs: 500 });

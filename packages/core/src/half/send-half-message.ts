@@ -53,8 +53,13 @@ const MAX_NOTE_LENGTH = 2_000;
  * `HalfMessageAlreadyResolvedError` when a different decision got there first (for example the
  * checker rolled the message back while a slow local step was still running, and it then said
  * COMMIT): that one is logged and thrown, because the caller's work and the message now disagree.
+ *
+ * The forms of one operation, each for its own reason: this plain function (the default outbox,
+ * or `options.outbox`), `outbox.sendHalf` (names its outbox, as `outbox.send` does), and the
+ * `@HalfMessage` decorator (a method of a class with its dependencies is the local step, and its
+ * return value reaches the caller; both go through `runHalfTransaction`).
  */
-export async function sendHalfMessage(
+export async function sendHalf(
   message: HalfMessageInput,
   local: LocalTransaction,
   options: SendHalfOptions = {},

@@ -1,4 +1,4 @@
-import type { CheckResult, HalfCheckService } from '@outboxkit/core';
+import type { CheckResult, HalfCheckService } from '@outboxkit/core/internal';
 import type { MetricsRegistry } from '../metrics/prometheus-text.js';
 
 const RESULTS: Array<[CheckResult, string]> = [

@@ -1,20 +1,22 @@
 import {
-  CheckEndpointErrorCode,
-  CHECK_SIGNATURE_HEADER,
-  CHECK_TIMESTAMP_HEADER,
   CheckerFailedError,
   CheckerUnavailableError,
   createConsoleLogger,
-  decodeCheckAnswer,
-  encodeCheckRequest,
   InvalidConfigError,
-  signCheckRequest,
-  thrownFacts,
-  type CheckerResolver,
   type HalfMessageView,
   type LocalTransactionState,
   type Logger,
 } from '@outboxkit/core';
+import {
+  CheckEndpointErrorCode,
+  CHECK_SIGNATURE_HEADER,
+  CHECK_TIMESTAMP_HEADER,
+  decodeCheckAnswer,
+  encodeCheckRequest,
+  signCheckRequest,
+  thrownFacts,
+  type CheckerResolver,
+} from '@outboxkit/core/internal';
 
 export interface HttpCheckerOptions {
   /** The application's checker endpoint, for every producer group without an entry in `urls`. */

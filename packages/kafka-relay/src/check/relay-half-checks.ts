@@ -1,11 +1,10 @@
+import { InvalidConfigError, type Logger } from '@outboxkit/core';
 import {
   HalfCheckService,
-  InvalidConfigError,
   type CheckerResolver,
   type HalfCheckOptions,
-  type Logger,
   type TableNamesOptions,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import pg from 'pg';
 import { explainPgError, pgClientConfig, type PgConnectionSettings } from '../pg-connection.js';
 import { pgExecutor, type PgErrorExplainer } from '../pg-transaction-runner.js';

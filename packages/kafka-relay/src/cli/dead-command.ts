@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
+import { InvalidConfigError, InvalidMessageIdError } from '@outboxkit/core';
 import {
   DEFAULT_RELAY_CHANNEL,
-  InvalidConfigError,
-  InvalidMessageIdError,
   isUuid,
   listDeadMessages,
   notifyRelay,
@@ -11,7 +10,7 @@ import {
   retryDeadMessages,
   RelayNudge,
   type DeadMessageRow,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import pg from 'pg';
 import { explainPgError, pgClientConfig } from '../pg-connection.js';
 import { pgExecutor } from '../pg-transaction-runner.js';

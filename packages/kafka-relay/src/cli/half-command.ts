@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
+import { InvalidConfigError } from '@outboxkit/core';
 import {
   DEFAULT_RELAY_CHANNEL,
   HalfMessageAdmin,
-  InvalidConfigError,
   notifyRelay,
   RelayNudge,
   type AdminActionResult,
   type HalfMessageSummary,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import pg from 'pg';
 import { explainPgError, pgClientConfig } from '../pg-connection.js';
 import { pgExecutor } from '../pg-transaction-runner.js';

@@ -1,4 +1,5 @@
-import { CheckerUnavailableError, checkerSecretProblem, InvalidConfigError, type CheckerResolver, type Logger } from '@outboxkit/core';
+import { CheckerUnavailableError, InvalidConfigError, type Logger } from '@outboxkit/core';
+import { checkerSecretProblem, type CheckerResolver } from '@outboxkit/core/internal';
 import { HttpCheckerClient } from '../check/http-checker-client.js';
 import type { RelayHalfMessageOptions } from '../check/relay-half-checks.js';
 

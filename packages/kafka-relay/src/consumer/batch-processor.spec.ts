@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CONSUMER_HEADERS,
   NonRetryableError,
   silentLogger,
-  TypedEvents,
   type ConsumedRecord,
+  type InboxHandlerContext,
+} from '@outboxkit/core';
+import {
+  CONSUMER_HEADERS,
+  TypedEvents,
   type InboxBatchItem,
   type InboxBatchOutcome,
   type InboxContext,
-  type InboxHandlerContext,
   type InboxResult,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import type { KafkaMessage } from 'kafkajs';
 import { BatchProcessor, type BatchPayload } from './batch-processor.js';
 import type { InboxConsumerEvents } from './inbox-consumer-events.js';

@@ -1,19 +1,17 @@
+import { MessageDecodeError, type ConsumedRecord, type InboxHandlerContext } from '@outboxkit/core';
 import {
   decideAfterFailure,
   decodeValue,
   describeError,
-  MessageDecodeError,
   readDeliveryInfo,
   resolveDedupeKey,
-  type ConsumedRecord,
   type DeadLetterReason,
   type DedupeKey,
   type Inbox,
   type InboxBatchOutcome,
   type InboxContext,
-  type InboxHandlerContext,
   type TypedEvents,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import type { KafkaMessage } from 'kafkajs';
 import type { RetryDecision, RoutedRecord } from './failure-router.js';
 import type { InboxConsumerEvents, InboxConsumerStats } from './inbox-consumer-events.js';

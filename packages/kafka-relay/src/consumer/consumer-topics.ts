@@ -1,4 +1,5 @@
-import { describeError, InvalidConfigError, type Logger } from '@outboxkit/core';
+import { InvalidConfigError, type Logger } from '@outboxkit/core';
+import { describeError } from '@outboxkit/core/internal';
 import kafkajs, { type Admin, type ITopicMetadata } from 'kafkajs';
 import type { ResolvedInboxConsumerSettings } from './inbox-consumer-settings.js';
 

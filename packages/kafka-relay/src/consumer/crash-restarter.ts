@@ -1,4 +1,5 @@
-import { ConsumerCrashedError, describeError, type Logger } from '@outboxkit/core';
+import { ConsumerCrashedError, type Logger } from '@outboxkit/core';
+import { describeError } from '@outboxkit/core/internal';
 import type { Consumer } from 'kafkajs';
 import type { InboxConsumerEvents } from './inbox-consumer-events.js';
 import type { InboxConsumerRestartOptions } from './inbox-consumer-settings.js';

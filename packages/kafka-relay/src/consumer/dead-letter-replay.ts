@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import {
-  CONSUMER_HEADERS,
-  deadLetterTopicFor,
-  headerValue,
-  HEADERS,
   InvalidConfigError,
-  replayHeaders,
   silentLogger,
   type ConsumedRecord,
   type Logger,
 } from '@outboxkit/core';
+import {
+  CONSUMER_HEADERS,
+  deadLetterTopicFor,
+  headerValue,
+  HEADERS,
+  replayHeaders,
+} from '@outboxkit/core/internal';
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
 import { sendBatchCompletely, TrackedPartitioner } from '../complete-send.js';
 import { kafkaClient, type KafkaConnectionOptions } from '../kafka-connection.js';

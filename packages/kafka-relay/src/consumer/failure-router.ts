@@ -1,11 +1,11 @@
+import type { ConsumedRecord } from '@outboxkit/core';
 import {
   deadLetterHeaders,
   retryHeaders,
-  type ConsumedRecord,
   type DeadLetterReason,
   type DeliveryInfo,
   type FailureDecision,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import type { CompressionTypes, Message, Producer } from 'kafkajs';
 
 /** A consumed record on its way to the retry or dead-letter topic. */

@@ -1,4 +1,5 @@
-import type { ConsumerCrashedError, DeadLetterReason, InboxResult, PruneResult } from '@outboxkit/core';
+import type { ConsumerCrashedError, PruneResult } from '@outboxkit/core';
+import type { DeadLetterReason, InboxResult } from '@outboxkit/core/internal';
 
 /** A record whose transaction committed (handled, or found to be a duplicate). */
 export interface CommittedRecord {

@@ -1,25 +1,27 @@
 import {
+  InvalidConfigError,
+  type InboxHandlerDefinition,
+  type InboxHandlerFn,
+  type InboxRetentionOptions,
+  type Logger,
+  type Outbox,
+  type TransactionOptions,
+  type ValueDecoder,
+} from '@outboxkit/core';
+import {
   checkConsumerGroup,
   DEFAULT_INBOX_RETENTION,
   deadLetterTopicFor,
   decodeJson,
   describeError,
   handlerTopics,
-  InvalidConfigError,
   resolveReconsumePolicy,
   retryTopicFor,
   topicNameProblem,
-  type InboxHandlerDefinition,
-  type InboxHandlerFn,
-  type InboxRetentionOptions,
-  type Logger,
   type MessageIdExtractor,
-  type Outbox,
   type ReconsumeOptions,
   type ReconsumePolicy,
-  type TransactionOptions,
-  type ValueDecoder,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import type { ConsumerConfig, Kafka } from 'kafkajs';
 import type { KafkaConnectionOptions } from '../kafka-connection.js';
 

@@ -1,4 +1,5 @@
-import { asError, Inbox, pruneInbox, TypedEvents, type ConsumerCrashedError, type Outbox } from '@outboxkit/core';
+import { pruneInbox, type ConsumerCrashedError, type Outbox } from '@outboxkit/core';
+import { asError, Inbox, TypedEvents } from '@outboxkit/core/internal';
 import { Partitioners, type Consumer, type ConsumerRunConfig, type Kafka, type Producer } from 'kafkajs';
 import { kafkaClient, type KafkaClient } from '../kafka-connection.js';
 import { explainKafkaError } from '../kafka-errors.js';

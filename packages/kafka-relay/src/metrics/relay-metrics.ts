@@ -1,4 +1,4 @@
-import { relayStats, type RelayStatsRow, type SqlExecutor, type TypedEvents } from '@outboxkit/core';
+import { relayStats, type RelayStatsRow, type SqlExecutor, type TypedEvents } from '@outboxkit/core/internal';
 import type { RelayEvents } from '../relay-events.js';
 import { MetricsRegistry, type Gauge } from './prometheus-text.js';
 

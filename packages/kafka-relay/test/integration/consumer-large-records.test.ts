@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes } from 'kafkajs';
-import { HEADERS, NonRetryableError, silentLogger } from '@outboxkit/core';
+import { NonRetryableError, silentLogger } from '@outboxkit/core';
+import { HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
 import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
 import { createTopic, kafkaClient } from '../../../../test/support/kafka.js';

@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   collectInboxHandlers,
   defineInboxHandler,
-  HEADERS,
   InboxHandler,
   pruneInbox,
   silentLogger,
   type ConsumedRecord,
   type InboxHandlerContext,
 } from '@outboxkit/core';
+import { HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type CommittedRecord, type InboxConsumer, type InboxConsumerMode } from '@outboxkit/kafka-relay';
 import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
 import { createTopic } from '../../../../test/support/kafka.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HEADERS, silentLogger, type InboxHandlerContext } from '@outboxkit/core';
+import { silentLogger, type InboxHandlerContext } from '@outboxkit/core';
+import { HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
 import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
 import { createTopic } from '../../../../test/support/kafka.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMER_HEADERS, HEADERS, NonRetryableError, silentLogger, type InboxHandlerContext } from '@outboxkit/core';
+import { NonRetryableError, silentLogger, type InboxHandlerContext } from '@outboxkit/core';
+import { CONSUMER_HEADERS, HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
 import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
 import { createTopic, waitForRecordCount } from '../../../../test/support/kafka.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AssignerProtocol, type Consumer, type PartitionAssigner } from 'kafkajs';
-import { CONSUMER_HEADERS, HEADERS, silentLogger, type InboxHandlerContext, type Logger } from '@outboxkit/core';
+import { silentLogger, type InboxHandlerContext, type Logger } from '@outboxkit/core';
+import { CONSUMER_HEADERS, HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
 import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
 import { createTopic, kafkaClient } from '../../../../test/support/kafka.js';

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckerRegistry, HEADERS, silentLogger, type HalfCheckEvents } from '@outboxkit/core';
+import { CheckerRegistry, silentLogger } from '@outboxkit/core';
+import { HEADERS, type HalfCheckEvents } from '@outboxkit/core/internal';
 import { Relay } from '@outboxkit/kafka-relay';
 import { freshDatabase, kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
 import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';

@@ -4,17 +4,16 @@ import {
   CheckerRegistry,
   HalfMessage,
   HalfMessageAlreadyResolvedError,
-  HEADERS,
   LocalTransactionRollback,
   registerCheckers,
   resolveHalf,
   send,
   silentLogger,
   TransactionChecker,
-  type HalfCheckEvents,
   type HalfMessageView,
   type LocalTransactionState,
 } from '@outboxkit/core';
+import { HEADERS, type HalfCheckEvents } from '@outboxkit/core/internal';
 import { Relay } from '@outboxkit/kafka-relay';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { freshDatabase, kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';

@@ -2,17 +2,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHECK_SIGNATURE_HEADER,
-  CHECK_TIMESTAMP_HEADER,
   CheckerRegistry,
   createCheckerHandler,
-  encodeCheckRequest,
-  newMessageId,
-  signCheckRequest,
   silentLogger,
   type HalfMessageView,
   type LocalTransactionState,
 } from '@outboxkit/core';
+import {
+  CHECK_SIGNATURE_HEADER,
+  CHECK_TIMESTAMP_HEADER,
+  encodeCheckRequest,
+  newMessageId,
+  signCheckRequest,
+} from '@outboxkit/core/internal';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { freshDatabase, kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
 import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertMessages, nudgeRelayAfterCommit, prepareMessage, send, silentLogger } from '@outboxkit/core';
+import { nudgeRelayAfterCommit, send, silentLogger } from '@outboxkit/core';
+import { insertMessages, prepareMessage } from '@outboxkit/core/internal';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import pg from 'pg';
 import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';

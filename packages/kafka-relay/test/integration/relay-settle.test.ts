@@ -3,7 +3,8 @@
 // row of the batch cannot be settled, and a row that cannot be settled is parked or backed off.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AcknowledgementFailedError, createConsoleLogger, MessageStatus, newMessageId, silentLogger } from '@outboxkit/core';
+import { AcknowledgementFailedError, createConsoleLogger, MessageStatus, silentLogger } from '@outboxkit/core';
+import { newMessageId } from '@outboxkit/core/internal';
 import { Relay } from '@outboxkit/kafka-relay';
 import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
 import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';

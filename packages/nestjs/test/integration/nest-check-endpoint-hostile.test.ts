@@ -2,15 +2,14 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckerRegistry, silentLogger } from '@outboxkit/core';
 import {
   CHECK_SIGNATURE_HEADER,
   CHECK_TIMESTAMP_HEADER,
-  CheckerRegistry,
   encodeCheckRequest,
   newMessageId,
   signCheckRequest,
-  silentLogger,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
 import { uniqueName } from '../../../../test/support/servers.js';
 import { createPrismaOutbox } from '@outboxkit/prisma-adapter';

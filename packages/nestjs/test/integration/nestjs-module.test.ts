@@ -6,23 +6,25 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import { ApiOperation, ApiResponse, ApiTags, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CHECK_SIGNATURE_HEADER,
-  CHECK_TIMESTAMP_HEADER,
   CheckerRegistry,
-  defaultCheckerRegistry,
-  encodeCheckRequest,
-  getDefaultOutbox,
   InboxHandler,
   NoActiveTransactionError,
   OutboxNotConfiguredError,
   send,
-  signCheckRequest,
   silentLogger,
   Transactional,
   TransactionChecker,
   type HalfMessageView,
   type InboxHandlerContext,
 } from '@outboxkit/core';
+import {
+  CHECK_SIGNATURE_HEADER,
+  CHECK_TIMESTAMP_HEADER,
+  defaultCheckerRegistry,
+  encodeCheckRequest,
+  getDefaultOutbox,
+  signCheckRequest,
+} from '@outboxkit/core/internal';
 import { freshDatabase } from '../../../../test/support/servers.js';
 import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';

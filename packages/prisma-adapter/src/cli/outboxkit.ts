@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { OutboxError, outboxSchemaSql, type PayloadMode } from '@outboxkit/core';
+import { OutboxError, outboxSchemaSql } from '@outboxkit/core';
+import type { PayloadMode } from '@outboxkit/core/internal';
 import { planPrismaInit, applyPrismaInit, type PrismaInitOptions } from '../generator/prisma-init.js';
 import { prismaCheck } from '../generator/prisma-check.js';
 

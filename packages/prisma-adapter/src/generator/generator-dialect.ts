@@ -1,12 +1,12 @@
+import { InvalidConfigError } from '@outboxkit/core';
 import {
-  InvalidConfigError,
   POSTGRES_TRANSACTION_ID,
   postgresSchemaDialect,
   type ColumnDefinition,
   type ColumnType,
   type SchemaDialect,
   type TableDefinition,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import { inspectPostgres } from './postgres-inspector.js';
 
 /** A Prisma field as the model renderer writes it. */

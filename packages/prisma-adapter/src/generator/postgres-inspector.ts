@@ -1,4 +1,5 @@
-import { InvalidConfigError, type ColumnType, type TableDefinition } from '@outboxkit/core';
+import { InvalidConfigError } from '@outboxkit/core';
+import type { ColumnType, TableDefinition } from '@outboxkit/core/internal';
 import type { DatabaseInspection } from './generator-dialect.js';
 
 /** information_schema's udt_name for each logical type. */

@@ -1,4 +1,4 @@
-import { outboxkitSchema } from '@outboxkit/core';
+import { outboxkitSchema } from '@outboxkit/core/internal';
 import { dialectForProvider } from './generator-dialect.js';
 import { objectsNamedIn, readMigrationScripts, tablesCreatedBy } from './migrations-folder.js';
 import { findModel, resolveSchemaName, type PrismaInitOptions } from './prisma-init.js';

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidConfigError, redactSecrets } from '@outboxkit/core';
+import { InvalidConfigError } from '@outboxkit/core';
+import { redactSecrets } from '@outboxkit/core/internal';
 import type { PrismaConfigModule, ProjectPrisma } from './project-prisma.js';
 
 /** What the project's Prisma config file says about the schema and the migrations. */

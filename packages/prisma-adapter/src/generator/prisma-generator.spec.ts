@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { outboxkitSchema, outboxSchemaSql } from '@outboxkit/core';
+import { outboxSchemaSql } from '@outboxkit/core';
+import { outboxkitSchema } from '@outboxkit/core/internal';
 import { postgresGeneratorDialect } from './generator-dialect.js';
 import { nextMigrationName, tablesCreatedBy } from './migrations-folder.js';
 import { findModel, resolveSchemaName } from './prisma-init.js';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { InvalidConfigError } from '@outboxkit/core';
 import {
-  InvalidConfigError,
   outboxkitSchema,
   renderSchemaChanges,
   type PayloadMode,
@@ -10,7 +10,7 @@ import {
   type SchemaDefinition,
   type TableDefinition,
   type TableRole,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import { dialectForProvider, type GeneratorDialect } from './generator-dialect.js';
 import { lockedProvider, migrationLockToml, nextMigrationName, objectsNamedIn, readMigrationScripts, tablesCreatedBy } from './migrations-folder.js';
 import { locatePrismaProject, type LocateOptions, type PrismaProject } from './prisma-project.js';

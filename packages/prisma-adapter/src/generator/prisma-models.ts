@@ -1,4 +1,4 @@
-import type { ColumnDefinition, IndexDefinition, TableDefinition } from '@outboxkit/core';
+import type { ColumnDefinition, IndexDefinition, TableDefinition } from '@outboxkit/core/internal';
 import type { GeneratorDialect } from './generator-dialect.js';
 
 interface FieldRow {

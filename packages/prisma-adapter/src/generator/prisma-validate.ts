@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { stripVTControlCharacters } from 'node:util';
-import { InvalidConfigError, redactSecrets } from '@outboxkit/core';
+import { InvalidConfigError } from '@outboxkit/core';
+import { redactSecrets } from '@outboxkit/core/internal';
 import type { ProjectPrisma } from './project-prisma.js';
 
 export interface ValidateSchemaInput {

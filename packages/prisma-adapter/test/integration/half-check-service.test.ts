@@ -1,19 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CheckerRegistry,
-  currentTransactionScope,
+  InvalidConfigError,
+  resolveHalf,
+  silentLogger,
+  type LocalTransactionState,
+} from '@outboxkit/core';
+import {
+  currentScope,
   HalfMessageAdmin,
   insertHalfMessage,
   insertTxMarker,
-  InvalidConfigError,
   newMessageId,
   prepareMessage,
-  resolveHalf,
-  silentLogger,
   type CheckerResolver,
   type HalfCheckEvents,
-  type LocalTransactionState,
-} from '@outboxkit/core';
+} from '@outboxkit/core/internal';
 import { createPrismaHalfCheckService, createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
 import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
@@ -101,7 +103,7 @@ describe('HalfCheckService on Prisma', () => {
     expect(await status(message.id)).toBe('ROLLED_BACK');
     expect(checked.at(-1)).toMatchObject({ id: message.id, via: 'marker', result: 'ROLLBACK' });
     const written = await outbox.transaction(async () =>
-      currentTransactionScope()!.handle.executor.execute(insertTxMarker(outbox.settings.tables.marker, message.transactionId)),
+      currentScope()!.handle.executor.execute(insertTxMarker(outbox.settings.tables.marker, message.transactionId)),
     );
     expect(written).toBe(0);
   });

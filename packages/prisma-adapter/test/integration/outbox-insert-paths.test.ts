@@ -6,15 +6,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   InvalidMessageError,
-  KEY_LOCK_NAMESPACE,
   MessageSerializationError,
   MessageTooLargeError,
-  insertMessages,
-  prepareMessage,
   send,
   silentLogger,
   type OutboxMessageInput,
 } from '@outboxkit/core';
+import { KEY_LOCK_NAMESPACE, insertMessages, prepareMessage } from '@outboxkit/core/internal';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
 import type { PrismaClient } from '../../../../test/support/prisma.js';

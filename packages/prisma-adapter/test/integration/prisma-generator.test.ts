@@ -7,7 +7,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxkitSchema, send, silentLogger } from '@outboxkit/core';
+import { send, silentLogger } from '@outboxkit/core';
+import { outboxkitSchema } from '@outboxkit/core/internal';
 import { createPrismaOutbox } from '@outboxkit/prisma-adapter';
 import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
