@@ -1,16 +1,16 @@
 import { OutboxNotConfiguredError } from './errors.js';
-import type { Outbox } from './outbox.js';
+import type { OutboxContract } from './outbox-contract.js';
 
 const DEFAULT_KEY = Symbol.for('outboxkit.default-outbox.v1');
 
-type Holder = Record<symbol, Outbox<unknown> | undefined>;
+type Holder = Record<symbol, OutboxContract | undefined>;
 
 /** Makes `outbox` the one that decorators and plain functions use when given none. */
-export function setDefaultOutbox(outbox: Outbox<unknown> | undefined): void {
+export function setDefaultOutbox(outbox: OutboxContract | undefined): void {
   (globalThis as unknown as Holder)[DEFAULT_KEY] = outbox;
 }
 
-export function getDefaultOutbox(): Outbox<unknown> {
+export function getDefaultOutbox(): OutboxContract {
   const outbox = (globalThis as unknown as Holder)[DEFAULT_KEY];
   if (!outbox) {
     throw new OutboxNotConfiguredError(

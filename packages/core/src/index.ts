@@ -42,7 +42,8 @@ export {
 } from './errors.js';
 
 // The outbox and its transaction.
-export { Outbox, send, type OutboxEvents } from './outbox.js';
+export { Outbox, send } from './outbox.js';
+export type { OutboxEvents } from './outbox-contract.js';
 export { Transactional, transactional, type TransactionalOptions } from './decorators/transactional.js';
 export type { OutboxOptions, MessageLimits } from './outbox-settings.js';
 export type { OutboxMessageInput, StoredMessage } from './message.js';
@@ -54,15 +55,8 @@ export { nudgeRelayAfterCommit, type CommitEvents, type RelayNudgeOptions } from
 export { HalfMessage, type HalfMessageOptions } from './half/half-message-decorator.js';
 export { sendHalf, resolveHalf } from './half/send-half-message.js';
 export { currentHalfMessage } from './half/half-message-context.js';
-export { LocalTransactionState } from './half/local-transaction-state.js';
-export type {
-  HalfMessageInput,
-  HalfMessageContext,
-  HalfSendResult,
-  LocalTransaction,
-  LocalTransactionMode,
-  SendHalfOptions,
-} from './half/half-message.js';
+export { LocalTransactionState, type LocalTransactionMode } from './half/local-transaction-state.js';
+export type { HalfMessageInput, HalfMessageContext, HalfSendResult, LocalTransaction, SendHalfOptions } from './half/half-message.js';
 export type { HalfMessageEvents, HalfDecider } from './half/half-events.js';
 export type { HalfMessageView, CheckerFunction } from './checker/checker-types.js';
 export { TransactionChecker, registerCheckers } from './checker/transaction-checker-decorator.js';

@@ -11,23 +11,15 @@ import { runJoined, runNested } from './transaction/propagation.js';
 import { checkTransactionOptions, type OpenTransactionOptions } from './transaction/transaction-options.js';
 import { TransactionScope } from './transaction/transaction-scope.js';
 import { setDefaultOutbox } from './default-outbox.js';
-import type { HalfMessageEvents } from './half/half-events.js';
 import type { HalfMessageInput, HalfSendResult, LocalTransaction, SendHalfOptions } from './half/half-message.js';
 import { sendHalf } from './half/send-half-message.js';
-
-/** Transaction events, and the half-message events of half/half-events.ts. */
-export interface OutboxEvents extends HalfMessageEvents {
-  /** A transaction that sent messages committed; fired after commit. */
-  'transaction:committed': { messageIds: string[]; topics: string[] };
-  /** A transaction opened by outboxkit rolled back. */
-  'transaction:rolled-back': { error: unknown; discardedMessages: number };
-}
+import type { OutboxContract, OutboxEvents } from './outbox-contract.js';
 
 /**
  * The write side: opens transactions through the adapter's TransactionPort, buffers the messages
  * sent in them and writes them in one statement just before commit.
  */
-export class Outbox<TClient = unknown> {
+export class Outbox<TClient = unknown> implements OutboxContract {
   readonly settings: ResolvedOutboxSettings;
   readonly events: TypedEvents<OutboxEvents>;
 
@@ -37,7 +29,7 @@ export class Outbox<TClient = unknown> {
   ) {
     this.settings = resolveOutboxSettings(options);
     this.events = new TypedEvents<OutboxEvents>(this.settings.logger);
-    if (this.settings.registerAsDefault) setDefaultOutbox(this as Outbox<unknown>);
+    if (this.settings.registerAsDefault) setDefaultOutbox(this);
   }
 
   get maxMessageBytes(): number {

@@ -1,13 +1,13 @@
 import { getDefaultOutbox } from '../default-outbox.js';
 import { InvalidTransactionOptionsError } from '../errors.js';
-import type { Outbox } from '../outbox.js';
+import type { OutboxContract } from '../outbox-contract.js';
 import type { TransactionOptions } from '../ports.js';
 import { checkTransactionOptions } from '../transaction/transaction-options.js';
 import { createMethodDecorator, type MethodDecorator } from './wrap-method.js';
 
 export interface TransactionalOptions extends TransactionOptions {
   /** The Outbox to use (or a function returning it). Default: the default Outbox. */
-  outbox?: Outbox<any> | (() => Outbox<any>);
+  outbox?: OutboxContract | (() => OutboxContract);
 }
 
 /**
@@ -45,13 +45,13 @@ export function transactional<Args extends unknown[], R>(
 function splitOptions(options: unknown): { outbox: TransactionalOptions['outbox']; transactionOptions: TransactionOptions } {
   checkTransactionOptions(options, ['outbox']);
   const { outbox, ...transactionOptions } = (options ?? {}) as TransactionalOptions;
-  if (outbox !== undefined && typeof outbox !== 'function' && typeof (outbox as Partial<Outbox>)?.transaction !== 'function') {
+  if (outbox !== undefined && typeof outbox !== 'function' && typeof (outbox as Partial<OutboxContract>)?.transaction !== 'function') {
     throw new InvalidTransactionOptionsError('outbox', 'must be an Outbox or a function returning one (e.g. { outbox: () => outbox }).');
   }
   return { outbox, transactionOptions };
 }
 
-function resolveOutbox(outbox: TransactionalOptions['outbox']): Outbox<any> {
+function resolveOutbox(outbox: TransactionalOptions['outbox']): OutboxContract {
   if (!outbox) return getDefaultOutbox();
   return typeof outbox === 'function' ? outbox() : outbox;
 }

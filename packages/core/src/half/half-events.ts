@@ -1,5 +1,5 @@
 import type { HalfDecision } from '../sql/resolve-half-message.js';
-import type { LocalTransactionMode } from './half-message.js';
+import type { LocalTransactionMode } from './local-transaction-state.js';
 
 /** Who applied a half message's decision. */
 export type HalfDecider = 'producer' | 'checker' | 'marker' | 'operator';

@@ -1,7 +1,7 @@
 import { createMethodDecorator, type MethodDecorator } from '../decorators/wrap-method.js';
 import type { OutboxMessageInput } from '../message.js';
 import type { Outbox } from '../outbox.js';
-import type { LocalTransactionMode } from './half-message.js';
+import type { LocalTransactionMode } from './local-transaction-state.js';
 import { runHalfTransaction } from './send-half-message.js';
 
 export interface HalfMessageOptions {

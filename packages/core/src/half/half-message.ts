@@ -1,6 +1,6 @@
 import type { OutboxMessageInput } from '../message.js';
-import type { Outbox } from '../outbox.js';
-import type { LocalTransactionState } from './local-transaction-state.js';
+import type { OutboxContract } from '../outbox-contract.js';
+import type { LocalTransactionMode, LocalTransactionState } from './local-transaction-state.js';
 
 /** A half message: an outbox message plus the producer group whose checker answers for it. */
 export interface HalfMessageInput extends OutboxMessageInput {
@@ -19,17 +19,6 @@ export interface HalfMessageInput extends OutboxMessageInput {
   checkImmunityMs?: number;
 }
 
-/**
- * Where the local transaction runs.
- * - `external` (default): anywhere (another service, another database, a payment provider). Its
- *   outcome is whatever the local step returns; a throw is UNKNOWN, because the work may already
- *   have taken effect, and the group's checker decides later.
- * - `database`: in the outbox's own database, in a transaction outboxkit opens (Prisma model calls
- *   on the outbox client join it). outboxkit writes a marker row in it, so the back-check needs no
- *   checker of yours; a throw rolls the transaction back and the half message with it, at once.
- */
-export type LocalTransactionMode = 'external' | 'database';
-
 /** What the local step is told about its half message. */
 export interface HalfMessageContext {
   messageId: string;
@@ -47,7 +36,7 @@ export type LocalTransaction = (half: HalfMessageContext) => Promise<LocalTransa
 
 export interface SendHalfOptions {
   /** The Outbox to use. Default: the default Outbox. */
-  outbox?: Outbox<any>;
+  outbox?: OutboxContract;
   /** Where the local transaction runs. Default `external`. */
   localTransaction?: LocalTransactionMode;
   /**

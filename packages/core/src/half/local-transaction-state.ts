@@ -17,3 +17,14 @@ export type LocalTransactionState = (typeof LocalTransactionState)[keyof typeof 
 export function isLocalTransactionState(value: unknown): value is LocalTransactionState {
   return value === 'COMMIT' || value === 'ROLLBACK' || value === 'UNKNOWN';
 }
+
+/**
+ * Where the local transaction runs.
+ * - `external` (default): anywhere (another service, another database, a payment provider). Its
+ *   outcome is whatever the local step returns; a throw is UNKNOWN, because the work may already
+ *   have taken effect, and the group's checker decides later.
+ * - `database`: in the outbox's own database, in a transaction outboxkit opens (Prisma model calls
+ *   on the outbox client join it). outboxkit writes a marker row in it, so the back-check needs no
+ *   checker of yours; a throw rolls the transaction back and the half message with it, at once.
+ */
+export type LocalTransactionMode = 'external' | 'database';

@@ -12,7 +12,7 @@ import {
   NoActiveTransactionError,
   RollbackOnlyError,
 } from '../errors.js';
-import type { Outbox } from '../outbox.js';
+import type { OutboxContract } from '../outbox-contract.js';
 import type { SqlExecutor } from '../ports.js';
 import { prepareMessage } from '../prepare-message.js';
 import { insertHalfMessage } from '../sql/insert-half-message.js';
@@ -22,16 +22,9 @@ import { currentScope, runOutsideScope } from '../transaction/ambient-transactio
 import { applyHalfDecision } from './apply-half-decision.js';
 import { assertHalfDecision, assertMessageIds } from './half-decision.js';
 import type { HalfDecider } from './half-events.js';
-import type {
-  HalfMessageContext,
-  HalfMessageInput,
-  HalfSendResult,
-  LocalTransaction,
-  LocalTransactionMode,
-  SendHalfOptions,
-} from './half-message.js';
+import type { HalfMessageContext, HalfMessageInput, HalfSendResult, LocalTransaction, SendHalfOptions } from './half-message.js';
 import { runWithHalfMessage } from './half-message-context.js';
-import { isLocalTransactionState, type LocalTransactionState } from './local-transaction-state.js';
+import { isLocalTransactionState, type LocalTransactionMode, type LocalTransactionState } from './local-transaction-state.js';
 
 /** Prisma's interactive-transaction defaults, used when neither the call nor the Outbox sets them. */
 const DEFAULT_LOCAL_TIMEOUT_MS = 5_000;
@@ -90,7 +83,7 @@ export async function sendHalf(
 export async function resolveHalf(
   id: string,
   decision: HalfDecision,
-  options: { outbox?: Outbox<any>; note?: string } = {},
+  options: { outbox?: OutboxContract; note?: string } = {},
 ): Promise<void> {
   assertMessageIds([id]);
   assertHalfDecision(decision);
@@ -215,7 +208,7 @@ async function runExternalLocal<T>(
 class RollbackRequested extends Error {}
 
 async function runDatabaseLocal<T>(
-  outbox: Outbox<any>,
+  outbox: OutboxContract,
   context: HalfMessageContext,
   runLocal: (context: HalfMessageContext) => Promise<LocalRun<T>>,
   timing: { timeoutMs: number; maxWaitMs: number },
@@ -259,7 +252,7 @@ function checkedState(state: unknown): LocalTransactionState {
  * then a gone row was published and deleted). Database errors propagate.
  */
 export async function decide(
-  outbox: Outbox<any>,
+  outbox: OutboxContract,
   id: string,
   producerGroup: string | null,
   decision: HalfDecision,
@@ -287,7 +280,7 @@ export async function decide(
 }
 
 /** Runs statements in a short transaction of the Outbox's own, never in the caller's. */
-function withExecutor<T>(outbox: Outbox<any>, work: (executor: SqlExecutor) => Promise<T>): Promise<T> {
+function withExecutor<T>(outbox: OutboxContract, work: (executor: SqlExecutor) => Promise<T>): Promise<T> {
   return runOutsideScope(() =>
     outbox.transaction(async () => {
       const scope = currentScope(outbox);

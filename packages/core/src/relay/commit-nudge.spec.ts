@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TypedEvents } from '../events.js';
 import { silentLogger } from '../logger.js';
-import type { OutboxEvents } from '../outbox.js';
+import type { OutboxEvents } from '../outbox-contract.js';
 import type { SqlStatement } from '../ports.js';
 import { nudgeRelayAfterCommit } from './commit-nudge.js';
 

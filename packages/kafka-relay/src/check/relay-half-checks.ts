@@ -8,7 +8,6 @@ import {
 import pg from 'pg';
 import { explainPgError, pgClientConfig, type PgConnectionSettings } from '../pg-connection.js';
 import { pgExecutor, type PgErrorExplainer } from '../pg-transaction-runner.js';
-import { DEFAULT_RELAY_OPTIONS } from '../relay-settings.js';
 
 /** The Relay's `halfMessages` option: the back-check's settings and where its checkers are. */
 export interface RelayHalfMessageOptions extends Omit<HalfCheckOptions, 'tables'> {
@@ -54,8 +53,11 @@ export class PgHalfCheckService extends HalfCheckService {
 export function createRelayHalfChecks(
   options: { databaseUrl?: string; tables?: TableNamesOptions; halfMessages?: false | RelayHalfMessageOptions },
   logger: Logger,
-  /** The relay's connect and query timeouts; default DEFAULT_RELAY_OPTIONS'. */
-  timeouts: Pick<PgConnectionSettings, 'connectTimeoutMs' | 'queryTimeoutMs'> = DEFAULT_RELAY_OPTIONS,
+  /**
+   * The relay's connect and query timeouts (its resolved settings). Passed in rather than read
+   * from relay-settings.ts, which imports this module's option type.
+   */
+  timeouts: Pick<PgConnectionSettings, 'connectTimeoutMs' | 'queryTimeoutMs'>,
 ): PgHalfCheckService | undefined {
   if (options.halfMessages === false) return undefined;
   if (!options.databaseUrl) throw new InvalidConfigError('databaseUrl', 'is required (the PostgreSQL connection string)');

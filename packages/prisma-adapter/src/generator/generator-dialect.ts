@@ -7,6 +7,7 @@ import {
   type SchemaDialect,
   type TableDefinition,
 } from '@outboxkit/core/internal';
+import type { DatabaseInspection } from './database-inspection.js';
 import { inspectPostgres } from './postgres-inspector.js';
 
 /** A Prisma field as the model renderer writes it. */
@@ -17,11 +18,6 @@ export interface PrismaFieldSpec {
   nativeType: string | undefined;
   /** `@default(...)` argument, if any. */
   defaultValue: string | undefined;
-}
-
-/** What the database lacks, one readable line per problem. */
-export interface DatabaseInspection {
-  problems: string[];
 }
 
 /**

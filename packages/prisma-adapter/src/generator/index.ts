@@ -19,7 +19,7 @@ export {
   dialectForProvider,
   type GeneratorDialect,
   type PrismaFieldSpec,
-  type DatabaseInspection,
 } from './generator-dialect.js';
+export type { DatabaseInspection } from './database-inspection.js';
 export { summarizeSchema, type PrismaSchemaFile, type PrismaModel, type PrismaDatasource, type PrismaSchemaSummary } from './prisma-schema-text.js';
 export { nextMigrationName, tablesCreatedBy, objectsNamedIn, migrationLockToml, type MigrationScript } from './migrations-folder.js';

@@ -1,6 +1,6 @@
 import { InvalidConfigError } from '@outboxkit/core';
 import type { ColumnType, TableDefinition } from '@outboxkit/core/internal';
-import type { DatabaseInspection } from './generator-dialect.js';
+import type { DatabaseInspection } from './database-inspection.js';
 
 /** information_schema's udt_name for each logical type. */
 const UDT_NAMES: Readonly<Record<ColumnType, string>> = Object.freeze({
