@@ -12,6 +12,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const alias = {
   '@outboxkit/prisma-adapter/generator': here('./packages/prisma-adapter/src/generator/index.ts'),
   '@outboxkit/core/internal': here('./packages/core/src/internal.ts'),
+  '@outboxkit/kafka-relay/internal': here('./packages/kafka-relay/src/internal.ts'),
   '@outboxkit/core': here('./packages/core/src/index.ts'),
   '@outboxkit/prisma-adapter': here('./packages/prisma-adapter/src/index.ts'),
   '@outboxkit/kafka-relay': here('./packages/kafka-relay/src/index.ts'),

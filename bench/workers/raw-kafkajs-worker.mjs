@@ -3,7 +3,7 @@
 // request shapes — at most BATCH_SIZE records and MAX_REQUEST_BYTES per produce request — by an
 // idempotent producer with acks=-1 and one request in flight, each request awaited in turn.
 import { toStoredMessage } from '@outboxkit/core/internal';
-import { toKafkaRecord } from '@outboxkit/kafka-relay';
+import { toKafkaRecord } from '@outboxkit/kafka-relay/internal';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { nowMs } from '../lib/clock.mjs';

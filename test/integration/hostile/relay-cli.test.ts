@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError, InvalidMessageIdError, OutboxError, send } from '@outboxkit/core';
 import { newMessageId } from '@outboxkit/core/internal';
-import { halfCommand, relayOptionsFromEnv, replayOptionsFromArgs } from '@outboxkit/kafka-relay';
+import { halfCommand, relayOptionsFromEnv, replayOptionsFromArgs } from '@outboxkit/kafka-relay/internal';
 import { deadCommand } from '../../../packages/kafka-relay/src/cli/dead-command.js';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../support/outbox-database.js';
 import { startRelayProcess, type RelayProcess } from '../../support/relay-process.js';
