@@ -85,7 +85,7 @@ describe('import rules (.dependency-cruiser.cjs)', () => {
         'packages/prisma-adapter/src/index.ts': "import '@outboxkit/core';\nexport const p = 1;\n",
         // The relay's sources import the Prisma adapter; one test imports it undeclared.
         'packages/kafka-relay/package.json': manifest('@outboxkit/kafka-relay', { peerDependencies: { '@outboxkit/core': '*' } }),
-        'packages/kafka-relay/src/index.ts': "import '@outboxkit/prisma-adapter';\nexport const k = 1;\n",
+        'packages/kafka-relay/src/index.ts': "import '@outboxkit/prisma-adapter';\nimport '../../core/src/a.js';\nexport const k = 1;\n",
         'packages/kafka-relay/test/relay.test.ts': "import '@outboxkit/prisma-adapter';\n",
         // nestjs declares prisma-adapter for its tests: its tests may use it, its sources may not.
         'packages/nestjs/package.json': manifest('@outboxkit/nestjs', {
@@ -115,6 +115,7 @@ describe('import rules (.dependency-cruiser.cjs)', () => {
         'adapters-apart:@outboxkit/nestjs: packages/nestjs/src/index.ts → packages/prisma-adapter/src/index.ts',
         'declared-workspace-deps:@outboxkit/nestjs: packages/nestjs/src/index.ts → packages/prisma-adapter/src/index.ts',
         'examples-use-public-entry-points: examples/shop/src/main.ts → packages/core/src/internal.ts',
+        'no-deep-imports-across-packages: packages/kafka-relay/src/index.ts → packages/core/src/a.ts',
         'npm-declared: packages/core/src/b.ts → node_modules/kafkajs/index.js',
       ];
       expect(found).toEqual(expect.arrayContaining(expected));

@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { IHeaders } from 'kafkajs';
 import { silentLogger, type InboxHandlerContext } from '@outboxkit/core';
-// Relative, not '@outboxkit/prisma-adapter': kafka-relay does not depend on the adapter, so only vitest's alias could resolve the name.
-import { createPrismaOutbox, type PrismaOutbox } from '../../../prisma-adapter/src/index.js';
+import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
 import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
 import { kafkaClient, topicRecordCount, type ReadRecord } from '../../../../test/support/kafka.js';
