@@ -34,6 +34,10 @@ export interface HalfMessageOptions {
  * running, then the method returned) throws `HalfMessageAlreadyResolvedError`.
  *
  * Works under legacy (NestJS) and TC39 decorators; the method keeps its name and reflect-metadata.
+ *
+ * Beside `sendHalf(message, local)` because the local step here is a method of a class with its
+ * dependencies (a Nest service), and its own outcome — value or error — reaches the caller
+ * unchanged, where `sendHalf`'s caller gets a `HalfSendResult` instead.
  */
 export function HalfMessage(options: HalfMessageOptions): MethodDecorator {
   return createMethodDecorator('HalfMessage', (original) => {
