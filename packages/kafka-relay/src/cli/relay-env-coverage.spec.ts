@@ -60,7 +60,7 @@ describe('the environment table against the code', () => {
     const unread = RELAY_ENV_VARIABLES.filter((v) => !v.option && !read(v.name)).map((v) => v.name);
     expect(unread).toEqual([]);
     const halfEnv = source(here('./half-env.ts'));
-    for (const v of RELAY_ENV_VARIABLES.filter((row) => row.kind === 'half')) expect(halfEnv, `${v.name} is read by half-env.ts`).toContain(v.name);
+    for (const v of RELAY_ENV_VARIABLES.filter((row) => row.group === 'half')) expect(halfEnv, `${v.name} is read by half-env.ts`).toContain(v.name);
   });
 
   it('docs/sidecar.md shows the table as the code has it (regenerate: npx tsx scripts/relay-env-docs.mjs)', () => {

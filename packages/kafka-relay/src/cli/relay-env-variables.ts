@@ -6,8 +6,14 @@ import { InvalidConfigError } from '@outboxkit/core';
  */
 export interface RelayEnvVariable {
   name: string;
-  /** How the value is read and checked. `half` rows are read by half-env.ts, `file` rows by relay-config-file.ts. */
+  /**
+   * How the value is read and checked. `half` rows are taken as given by half-env.ts, which
+   * checks them by its own rules (the checker secret's, `group=url` entries); `file` rows are read
+   * by relay-config-file.ts.
+   */
   kind: RelayEnvKind;
+  /** `half`: a setting of the half messages' back-check, read by half-env.ts (through readRelayEnv). */
+  group?: 'half';
   /** For `choice`: the accepted values. */
   choices?: readonly string[];
   /** For `choice`: upper or lower case alike (the value is read in lower case). */
@@ -20,7 +26,22 @@ export interface RelayEnvVariable {
   option?: string;
 }
 
-export type RelayEnvKind = 'postgres-url' | 'brokers' | 'positive-integer' | 'ms-or-forever' | 'port' | 'host' | 'choice' | 'identifier' | 'text' | 'half' | 'file' | 'secret' | 'path';
+export type RelayEnvKind =
+  | 'postgres-url'
+  | 'brokers'
+  | 'positive-integer'
+  | 'non-negative-integer'
+  | 'ms-or-forever'
+  | 'port'
+  | 'host'
+  | 'choice'
+  | 'switch'
+  | 'identifier'
+  | 'text'
+  | 'half'
+  | 'file'
+  | 'secret'
+  | 'path';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
@@ -78,26 +99,34 @@ export const RELAY_ENV_VARIABLES: readonly RelayEnvVariable[] = [
     default: 'auto',
     help: 'stop gracefully when the parent process exits; auto: when started by npm run / npx / pnpm / yarn (they do not pass SIGTERM on)',
   },
-  { name: 'OUTBOX_HALF_CHECKS', kind: 'half', default: 'on', help: "half messages' back-check: on | off" },
-  { name: 'OUTBOX_CHECKER_URL', kind: 'half', default: '', help: "the application's checker endpoint, e.g. http://app:3000/outboxkit/check" },
-  { name: 'OUTBOX_CHECKER_URLS', kind: 'half', default: '', help: 'per producer group: payments=http://pay:3000/outboxkit/check,orders=…' },
+  { name: 'OUTBOX_HALF_CHECKS', kind: 'switch', group: 'half', default: 'on', help: "half messages' back-check: on | off" },
+  { name: 'OUTBOX_CHECKER_URL', kind: 'half', group: 'half', default: '', help: "the application's checker endpoint, e.g. http://app:3000/outboxkit/check" },
+  { name: 'OUTBOX_CHECKER_URLS', kind: 'half', group: 'half', default: '', help: 'per producer group: payments=http://pay:3000/outboxkit/check,orders=…' },
   {
     name: 'OUTBOX_CHECKER_SECRET',
     kind: 'half',
+    group: 'half',
     default: '',
     help: 'secret shared with the checker endpoint: at least 16 characters, the same on both sides (required with a URL; never logged; make one with openssl rand -hex 32)',
   },
-  { name: 'OUTBOX_CHECKER_TIMEOUT_MS', kind: 'half', default: '5000', help: 'per checker request, ms' },
-  { name: 'OUTBOX_CHECKER_RETRIES', kind: 'half', default: '2', help: 'further attempts after a failed checker request' },
-  { name: 'OUTBOX_CHECK_IMMUNITY_MS', kind: 'half', default: '6000', help: 'age of a half message before its first check, ms' },
-  { name: 'OUTBOX_CHECK_INTERVAL_MS', kind: 'half', default: '30000', help: 'between checks of one message, ms' },
-  { name: 'OUTBOX_MAX_CHECKS', kind: 'half', default: '15', help: 'counted checks before a message is parked' },
-  { name: 'OUTBOX_CHECK_POLL_MS', kind: 'half', default: '1000', help: 'how often to look for messages due, ms' },
-  { name: 'OUTBOX_CHECK_BATCH_SIZE', kind: 'half', default: '100', help: 'messages per look' },
-  { name: 'OUTBOX_CHECK_LEASE_MS', kind: 'half', default: '60000', help: 'a claimed message is kept from other relays this long, ms' },
-  { name: 'OUTBOX_CHECK_TIMEOUT_MS', kind: 'half', default: '30000', help: 'longest a whole check may take, ms' },
-  { name: 'OUTBOX_HALF_AGES_MS', kind: 'half', default: '10000', help: 'how often HALF rows are measured by age, ms' },
+  { name: 'OUTBOX_CHECKER_TIMEOUT_MS', kind: 'positive-integer', group: 'half', default: '5000', help: 'per checker request, ms' },
+  { name: 'OUTBOX_CHECKER_RETRIES', kind: 'non-negative-integer', group: 'half', default: '2', help: 'further attempts after a failed checker request' },
+  { name: 'OUTBOX_CHECK_IMMUNITY_MS', kind: 'non-negative-integer', group: 'half', default: '6000', help: 'age of a half message before its first check, ms' },
+  { name: 'OUTBOX_CHECK_INTERVAL_MS', kind: 'positive-integer', group: 'half', default: '30000', help: 'between checks of one message, ms' },
+  { name: 'OUTBOX_MAX_CHECKS', kind: 'positive-integer', group: 'half', default: '15', help: 'counted checks before a message is parked' },
+  { name: 'OUTBOX_CHECK_POLL_MS', kind: 'positive-integer', group: 'half', default: '1000', help: 'how often to look for messages due, ms' },
+  { name: 'OUTBOX_CHECK_BATCH_SIZE', kind: 'positive-integer', group: 'half', default: '100', help: 'messages per look' },
+  { name: 'OUTBOX_CHECK_LEASE_MS', kind: 'positive-integer', group: 'half', default: '60000', help: 'a claimed message is kept from other relays this long, ms' },
+  { name: 'OUTBOX_CHECK_TIMEOUT_MS', kind: 'positive-integer', group: 'half', default: '30000', help: 'longest a whole check may take, ms' },
+  { name: 'OUTBOX_HALF_AGES_MS', kind: 'positive-integer', group: 'half', default: '10000', help: 'how often HALF rows are measured by age, ms' },
 ];
+
+/** The row of a variable; throws for a name that is not in the table (a typo in the code). */
+export function relayEnvVariable(name: string): RelayEnvVariable {
+  const variable = RELAY_ENV_VARIABLES.find((v) => v.name === name);
+  if (!variable) throw new Error(`${name} is not a row of RELAY_ENV_VARIABLES`);
+  return variable;
+}
 
 /** The variables as --help lists them: name, default, what it sets. */
 export function relayEnvHelp(variables: readonly RelayEnvVariable[] = RELAY_ENV_VARIABLES): string {
@@ -127,6 +156,9 @@ export function relayEnvMarkdown(variables: readonly RelayEnvVariable[] = RELAY_
 /** A value read from the environment, by kind. */
 export type RelayEnvValue = string | number | string[] | null;
 
+/** A `switch` value: on or off, as a person or a JSON config file (true/false) writes it. */
+const SWITCH_ON = ['on', 'true', '1', 'yes'];
+const SWITCH_OFF = ['off', 'false', '0', 'no'];
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const IPV6 = /^[0-9A-Fa-f:.]+$/;
@@ -151,6 +183,9 @@ export function readRelayEnv(env: NodeJS.ProcessEnv, variable: RelayEnvVariable)
     case 'positive-integer':
       if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) refuse('a whole number of at least 1 (digits only, e.g. 500)');
       return Number(value);
+    case 'non-negative-integer':
+      if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) refuse('a whole number of at least 0 (digits only, e.g. 2)');
+      return Number(value);
     case 'ms-or-forever':
       if (value === 'forever') return null;
       if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) refuse('a whole number of milliseconds of at least 1, or "forever"');
@@ -165,6 +200,12 @@ export function readRelayEnv(env: NodeJS.ProcessEnv, variable: RelayEnvVariable)
       const chosen = variable.ignoreCase ? value.toLowerCase() : value;
       if (!variable.choices!.includes(chosen)) refuse(`one of ${variable.choices!.join(', ')}`);
       return chosen;
+    }
+    case 'switch': {
+      const lower = value.toLowerCase();
+      if (SWITCH_ON.includes(lower)) return 'on';
+      if (SWITCH_OFF.includes(lower)) return 'off';
+      return refuse('on or off (true/false, yes/no and 1/0 are taken too)');
     }
     case 'identifier':
       if (!IDENTIFIER.test(value)) refuse('a plain name: letters, digits and "_", starting with a letter or "_", at most 63 characters');
