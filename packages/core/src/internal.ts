@@ -25,8 +25,20 @@ export { describeError, thrownFacts, asError } from './describe-error.js';
 export { redactSecrets } from './redact-secrets.js';
 export { TypedEvents } from './events.js';
 
+// Settings: the one integer check, the one timeout race, the one mutex the packages use.
+export { positiveInteger } from './setting-checks.js';
+export { withTimeout } from './with-timeout.js';
+export { FifoMutex } from './fifo-mutex.js';
+
 // SQL the relay, the inbox and the CLI run.
-export { quoteIdentifier, qualifyTables, type TableNamesOptions, type QualifiedTables } from './sql/identifiers.js';
+export {
+  quoteIdentifier,
+  qualifyTables,
+  DEFAULT_TABLE_NAMES,
+  DEFAULT_RELAY_TABLE_NAMES,
+  type TableNamesOptions,
+  type QualifiedTables,
+} from './sql/identifiers.js';
 export { insertMessages, KEY_LOCK_NAMESPACE } from './sql/insert-messages.js';
 export { claimReadyBatch } from './sql/claim-ready-batch.js';
 export { markPublished } from './sql/mark-published.js';

@@ -12,8 +12,8 @@ export interface OutboxMessageInput {
   type?: string;
 }
 
-/** A validated, encoded message, ready to be inserted. */
-export interface PreparedMessage {
+/** What a message is, encoded: the same before it is written and when the relay reads it back. */
+export interface EncodedMessage {
   id: string;
   topic: string;
   key: string | null;
@@ -24,20 +24,16 @@ export interface PreparedMessage {
   type: string | null;
   headers: Record<string, string>;
   producerGroup: string | null;
+}
+
+/** A validated, encoded message, ready to be inserted. */
+export interface PreparedMessage extends EncodedMessage {
   transactionId: string | null;
 }
 
 /** An outbox row as the relay reads it for publishing. */
-export interface StoredMessage {
-  id: string;
+export interface StoredMessage extends EncodedMessage {
   seq: string;
-  topic: string;
-  key: string | null;
-  payloadJson: string | null;
-  payloadBytes: Uint8Array | null;
-  type: string | null;
-  headers: Record<string, string>;
-  producerGroup: string | null;
   createdAt: Date;
   attempts: number;
 }

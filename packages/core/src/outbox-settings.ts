@@ -1,6 +1,6 @@
-import { InvalidConfigError } from './errors.js';
 import { createConsoleLogger, type Logger } from './logger.js';
 import type { TransactionOptions } from './ports.js';
+import { positiveInteger } from './setting-checks.js';
 import { qualifyTables, type QualifiedTables, type TableNamesOptions } from './sql/identifiers.js';
 import { checkDefaultTransactionOptions } from './transaction/transaction-options.js';
 
@@ -59,10 +59,12 @@ export interface ResolvedOutboxSettings extends MessageLimits {
   registerAsDefault: boolean;
 }
 
+const BYTES = { unit: 'bytes' };
+
 export function resolveOutboxSettings(options: OutboxOptions = {}): ResolvedOutboxSettings {
-  const maxMessageBytes = positiveInteger('maxMessageBytes', options.maxMessageBytes ?? DEFAULT_OUTBOX_OPTIONS.maxMessageBytes);
-  const maxKeyBytes = positiveInteger('maxKeyBytes', options.maxKeyBytes ?? DEFAULT_OUTBOX_OPTIONS.maxKeyBytes);
-  const maxHeaderBytes = positiveInteger('maxHeaderBytes', options.maxHeaderBytes ?? DEFAULT_OUTBOX_OPTIONS.maxHeaderBytes);
+  const maxMessageBytes = positiveInteger('maxMessageBytes', options.maxMessageBytes ?? DEFAULT_OUTBOX_OPTIONS.maxMessageBytes, BYTES);
+  const maxKeyBytes = positiveInteger('maxKeyBytes', options.maxKeyBytes ?? DEFAULT_OUTBOX_OPTIONS.maxKeyBytes, BYTES);
+  const maxHeaderBytes = positiveInteger('maxHeaderBytes', options.maxHeaderBytes ?? DEFAULT_OUTBOX_OPTIONS.maxHeaderBytes, BYTES);
   return {
     tables: qualifyTables(options.tables),
     maxMessageBytes,
@@ -74,9 +76,3 @@ export function resolveOutboxSettings(options: OutboxOptions = {}): ResolvedOutb
   };
 }
 
-function positiveInteger(setting: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new InvalidConfigError(setting, `must be a positive integer (bytes), got ${String(value)}`);
-  }
-  return value;
-}

@@ -1,9 +1,8 @@
 import type { StoredMessage } from '@outboxkit/core';
-import type { Publisher, PublishOptions, PublishOutcome } from '@outboxkit/core/internal';
+import { FifoMutex, type Publisher, type PublishOptions, type PublishOutcome } from '@outboxkit/core/internal';
 import type { CompressionTypes as CompressionType, Message, Producer, TopicMessages } from 'kafkajs';
 import { describeError, isPermanentBrokerError } from './broker-errors.js';
 import { sendBatchCompletely, type UnsentRecords } from './complete-send.js';
-import { FifoMutex } from './fifo-mutex.js';
 import { CompressionTypes } from './kafka-connection.js';
 import { recordSize, toKafkaRecord } from './kafka-record.js';
 

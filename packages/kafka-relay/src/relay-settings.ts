@@ -9,6 +9,8 @@ import {
 } from '@outboxkit/core';
 import {
   DEFAULT_RELAY_CHANNEL,
+  DEFAULT_RELAY_TABLE_NAMES,
+  positiveInteger,
   qualifyTables,
   quoteIdentifier,
   type DeadKeyPolicy,
@@ -134,8 +136,8 @@ export const DEFAULT_RELAY_OPTIONS = Object.freeze({
   leaseMs: 10_000,
   channel: DEFAULT_RELAY_CHANNEL,
   listen: true,
-  leaseTable: 'outbox_relay_lease',
-  instanceTable: 'outbox_relay_instance',
+  leaseTable: DEFAULT_RELAY_TABLE_NAMES.lease,
+  instanceTable: DEFAULT_RELAY_TABLE_NAMES.instance,
   httpHost: '127.0.0.1',
 });
 
@@ -268,10 +270,4 @@ export function resolveRelaySettings(options: RelayOptions): ResolvedRelaySettin
     throw new InvalidConfigError('http.port', `must be an integer from 0 to 65535, got ${String(settings.http.port)}`);
   }
   return settings;
-}
-
-function positiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new InvalidConfigError(name, `must be a positive integer, got ${String(value)}`);
-  }
 }

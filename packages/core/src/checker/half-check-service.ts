@@ -1,6 +1,7 @@
 import { CheckerFailedError } from '../errors.js';
 import { TypedEvents } from '../events.js';
 import { applyHalfDecision } from '../half/apply-half-decision.js';
+import type { LocalTransactionState } from '../half/local-transaction-state.js';
 import type { SqlExecutor } from '../ports.js';
 import { claimDueHalfMessages, type DueHalfRow } from '../sql/claim-due-half-messages.js';
 import { deferHalfCheck } from '../sql/defer-half-check.js';
@@ -11,11 +12,12 @@ import { pruneTxMarkers } from '../sql/prune-tx-markers.js';
 import type { HalfDecision } from '../sql/resolve-half-message.js';
 import { answerFromError, planCheck, type CheckAnswer, type CheckResult } from './check-decision.js';
 import { defaultCheckerRegistry } from './checker-registry.js';
-import type { CheckerResolver } from './checker-types.js';
+import type { CheckerResolver, HalfMessageView } from './checker-types.js';
 import { resolveHalfCheckSettings, type HalfCheckOptions, type ResolvedHalfCheckSettings } from './half-check-settings.js';
 import type { HalfAgeSnapshot, HalfCheckEvents, HalfCheckStats } from './half-check-events.js';
 import { toHalfMessageView } from './half-message-view.js';
 import { WakeableSleep } from '../wakeable-sleep.js';
+import { withTimeout } from '../with-timeout.js';
 
 export type { HalfAgeSnapshot, HalfCheckEvents, HalfCheckStats } from './half-check-events.js';
 
@@ -193,7 +195,7 @@ export class HalfCheckService {
       answer = { kind: 'failed', error: new CheckerFailedError('(none)', 'the half message has no producer group to ask') };
     } else {
       try {
-        answer = { kind: 'answered', state: await this.withTimeout(this.checker.check(view), view.producerGroup) };
+        answer = { kind: 'answered', state: await this.checkWithin(view) };
       } catch (error) {
         answer = answerFromError(error);
       }
@@ -314,15 +316,9 @@ export class HalfCheckService {
     });
   }
 
-  private withTimeout<T>(promise: Promise<T>, producerGroup: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new CheckerFailedError(producerGroup, `no answer within checkTimeoutMs (${this.settings.checkTimeoutMs} ms)`)),
-        this.settings.checkTimeoutMs,
-      );
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  private checkWithin(view: HalfMessageView): Promise<LocalTransactionState> {
+    const ms = this.settings.checkTimeoutMs;
+    return withTimeout(this.checker.check(view), ms, () => new CheckerFailedError(view.producerGroup, `no answer within checkTimeoutMs (${ms} ms)`));
   }
 
   private sleep(ms: number): Promise<void> {

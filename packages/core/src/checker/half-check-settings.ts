@@ -1,6 +1,7 @@
 import { InvalidConfigError } from '../errors.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
 import { exponentialBackoff, type BackoffPolicy } from '../retry-policy.js';
+import { positiveInteger } from '../setting-checks.js';
 import { qualifyTables, type QualifiedTables, type TableNamesOptions } from '../sql/identifiers.js';
 import { fixedCheckSchedule, type CheckSchedule } from './check-decision.js';
 
@@ -125,8 +126,4 @@ function nonNegative(name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new InvalidConfigError(name, `must be zero or a positive number, got ${String(value)}`);
   }
-}
-
-function positiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) throw new InvalidConfigError(name, `must be a positive integer, got ${String(value)}`);
 }

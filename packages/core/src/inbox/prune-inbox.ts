@@ -1,5 +1,6 @@
-import { InvalidConfigError, NoActiveTransactionError } from '../errors.js';
+import { NoActiveTransactionError } from '../errors.js';
 import type { Outbox } from '../outbox.js';
+import { positiveInteger } from '../setting-checks.js';
 import { pruneInboxReceipts } from '../sql/prune-inbox-receipts.js';
 import { currentScope, runOutsideScope } from '../transaction/ambient-transaction.js';
 
@@ -39,9 +40,9 @@ export async function pruneInbox(outbox: Outbox<any>, options: InboxRetentionOpt
   const windowMs = options.windowMs ?? DEFAULT_INBOX_RETENTION.windowMs;
   const batchSize = options.batchSize ?? DEFAULT_INBOX_RETENTION.batchSize;
   const maxBatches = options.maxBatches ?? DEFAULT_INBOX_RETENTION.maxBatches;
-  positiveInteger('retention.windowMs', windowMs, 0);
-  positiveInteger('retention.batchSize', batchSize, 1);
-  positiveInteger('retention.maxBatches', maxBatches, 1);
+  positiveInteger('retention.windowMs', windowMs, { min: 0 });
+  positiveInteger('retention.batchSize', batchSize);
+  positiveInteger('retention.maxBatches', maxBatches);
   const statement = pruneInboxReceipts(outbox.settings.tables.inbox, {
     olderThanMs: windowMs,
     batchSize,
@@ -60,8 +61,4 @@ export async function pruneInbox(outbox: Outbox<any>, options: InboxRetentionOpt
     if (count < batchSize) return { deleted, batches, truncated: false };
   }
   return { deleted, batches: maxBatches, truncated: true };
-}
-
-function positiveInteger(setting: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw new InvalidConfigError(setting, `must be an integer of at least ${min}, got ${String(value)}`);
 }

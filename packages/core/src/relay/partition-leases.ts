@@ -1,4 +1,5 @@
 import { InvalidConfigError } from '../errors.js';
+import { FifoMutex } from '../fifo-mutex.js';
 import type { Logger } from '../logger.js';
 import type { SqlExecutor } from '../ports.js';
 import { acquireLeases } from '../sql/lease-acquire.js';
@@ -64,14 +65,14 @@ interface HeldLease extends LeaseRow {
  *
  * Several batches may be in flight at once (one per lane of the relay): each one's fence holds
  * only the partitions of its lane, and no partition is ever in two in-flight fences. All lease
- * statements run one at a time (they share one promise chain).
+ * statements run one at a time (through one FifoMutex).
  */
 export class PartitionLeases {
   private readonly held = new Map<number, HeldLease>();
   private pendingRelease: number[] = [];
   /** Partitions in the fence of a batch that has begun and not yet ended. */
   private readonly inFlight = new Set<number>();
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly statements = new FifoMutex();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running = false;
   private live = 0;
@@ -257,8 +258,6 @@ export class PartitionLeases {
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(work, work);
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.statements.run(work);
   }
 }

@@ -1,6 +1,7 @@
 import { InvalidConfigError, LeaseLostError, PublishTimeoutError } from '../errors.js';
 import type { StoredMessage } from '../message.js';
 import { claimReadyBatch, type ClaimedRow } from '../sql/claim-ready-batch.js';
+import { withTimeout } from '../with-timeout.js';
 import { settleBatch, settleRowByRow, sortOutcomes, type BatchOutcome, type RetentionMode } from './batch-settlement.js';
 import { publishBudget } from './lease-math.js';
 import type { BatchLease } from './partition-leases.js';
@@ -126,11 +127,12 @@ export class SqlRelayStore {
           const budget = publishBudget(lease.validUntil, this.now(), this.safetyMarginMs);
           if (budget <= 0) throw new NoTimeLeft();
           const abandon = new AbortController();
-          const outcomes = await withTimeout(
-            publish(rows.map(toStoredMessage), { holdKeysAfterPoison: hold, signal: abandon.signal }),
-            budget,
-            abandon,
-          );
+          // On timeout the abort tells the publisher to send nothing more of the batch.
+          const outcomes = await withTimeout(publish(rows.map(toStoredMessage), { holdKeysAfterPoison: hold, signal: abandon.signal }), budget, () => {
+            const error = new PublishTimeoutError(budget);
+            abandon.abort(error);
+            return error;
+          });
           const outcome = sortOutcomes(rows.length, outcomes);
           answered = outcome;
           await settleBatch(executor, outcome, target);
@@ -149,21 +151,6 @@ export class SqlRelayStore {
       throw error;
     }
   }
-}
-
-/** Rejects after `ms` and aborts `abandon`, so the publisher sends nothing more of the batch. */
-function withTimeout<T>(work: Promise<T>, ms: number, abandon: AbortController): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new PublishTimeoutError(ms);
-      abandon.abort(error);
-      reject(error);
-    }, ms);
-  });
-  // A publish cut off by the timeout may still settle later; nobody awaits it any more.
-  work.catch(() => undefined);
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function toStoredMessage(row: ClaimedRow): StoredMessage {

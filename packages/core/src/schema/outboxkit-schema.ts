@@ -1,6 +1,6 @@
 import { InvalidConfigError } from '../errors.js';
 import { MessageStatus } from '../message-states.js';
-import { DEFAULT_TABLE_NAMES, quoteIdentifier } from '../sql/identifiers.js';
+import { DEFAULT_RELAY_TABLE_NAMES, DEFAULT_TABLE_NAMES, quoteIdentifier } from '../sql/identifiers.js';
 
 /**
  * The tables outboxkit needs, described once and without any database's syntax. The DDL
@@ -117,11 +117,6 @@ export const DEFAULT_SCHEMA_OPTIONS = Object.freeze({
   include: Object.freeze(['outbox', 'inbox', 'marker', 'lease', 'instance'] as TableRole[]),
 });
 
-/** Default names of the tables the relay coordinates through (not in DEFAULT_TABLE_NAMES yet). */
-export const DEFAULT_RELAY_TABLE_NAMES = Object.freeze({
-  lease: 'outbox_relay_lease',
-  instance: 'outbox_relay_instance',
-});
 
 /** Describes outboxkit's tables for the given names. Names are validated here, once. */
 export function outboxkitSchema(options: OutboxSchemaOptions = {}): SchemaDefinition {

@@ -1,19 +1,11 @@
 import type { SqlStatement } from '../ports.js';
+import type { MessageRow } from './message-row.js';
 
 /** A half message as the back-check reads it (column aliases are the property names). */
-export interface DueHalfRow {
-  id: string;
-  topic: string;
-  key: string | null;
-  payload_json: string | null;
-  payload_bytes: Uint8Array | null;
-  type: string | null;
-  headers_json: string;
-  producer_group: string | null;
+export interface DueHalfRow extends MessageRow {
   transaction_id: string | null;
   check_count: number;
   marker_check: boolean;
-  created_at: Date | string;
 }
 
 export interface ClaimDueHalfOptions {

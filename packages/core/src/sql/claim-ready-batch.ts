@@ -1,19 +1,11 @@
 import type { SqlStatement } from '../ports.js';
 import { keyHash } from './key-hash.js';
 import { heldPartitions, partitionOf, type LeaseFence } from './lease-fence.js';
+import type { MessageRow } from './message-row.js';
 
 /** A row as the claim statement returns it (column aliases are the property names). */
-export interface ClaimedRow {
-  id: string;
+export interface ClaimedRow extends MessageRow {
   seq: string;
-  topic: string;
-  key: string | null;
-  payload_json: string | null;
-  payload_bytes: Uint8Array | null;
-  type: string | null;
-  headers_json: string;
-  producer_group: string | null;
-  created_at: Date | string;
   attempts: number;
 }
 

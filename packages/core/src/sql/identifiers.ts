@@ -32,6 +32,15 @@ export const DEFAULT_TABLE_NAMES = Object.freeze({
   marker: 'outbox_tx_marker',
 });
 
+/**
+ * Default names of the tables the relay coordinates through (the Outbox does not use them, so
+ * they are not in TableNamesOptions). Every default table name of outboxkit is in this file.
+ */
+export const DEFAULT_RELAY_TABLE_NAMES = Object.freeze({
+  lease: 'outbox_relay_lease',
+  instance: 'outbox_relay_instance',
+});
+
 /** Fully qualified, quoted table names, safe to put into SQL text. */
 export interface QualifiedTables {
   outbox: string;

@@ -1,4 +1,5 @@
 import { InvalidConfigError } from '@outboxkit/core';
+import { DEFAULT_RELAY_CHANNEL, DEFAULT_TABLE_NAMES } from '@outboxkit/core/internal';
 
 /**
  * The sidecar's environment variables, one row each: the single source of what `outbox-relay
@@ -67,8 +68,8 @@ export const RELAY_ENV_VARIABLES: readonly RelayEnvVariable[] = [
   { name: 'KAFKA_REQUEST_TIMEOUT_MS', kind: 'positive-integer', default: '30000', help: "longest wait for a broker's answer, ms", option: 'kafkaConnection.requestTimeoutMs' },
   { name: 'OUTBOX_COMPRESSION', kind: 'choice', choices: ['none', 'gzip'], default: 'none', help: 'compression of the record batches the relay produces (snappy, lz4, zstd: library API with a codec)', option: 'kafkaConnection.compression' },
   { name: 'OUTBOX_CLIENT_ID', kind: 'text', default: 'outbox-relay', help: 'Kafka client id', option: 'clientId' },
-  { name: 'OUTBOX_SCHEMA', kind: 'identifier', default: 'public', help: 'database schema of the outbox tables', option: 'tables.schema' },
-  { name: 'OUTBOX_TABLE', kind: 'identifier', default: 'outbox_message', help: 'outbox table', option: 'tables.outbox' },
+  { name: 'OUTBOX_SCHEMA', kind: 'identifier', default: DEFAULT_TABLE_NAMES.schema, help: 'database schema of the outbox tables', option: 'tables.schema' },
+  { name: 'OUTBOX_TABLE', kind: 'identifier', default: DEFAULT_TABLE_NAMES.outbox, help: 'outbox table', option: 'tables.outbox' },
   { name: 'OUTBOX_BATCH_SIZE', kind: 'positive-integer', default: '500', help: 'rows claimed and published per batch', option: 'batchSize' },
   { name: 'OUTBOX_PIPELINES', kind: 'positive-integer', default: '2', help: 'batch pipelines run at once, each over its own share of the partitions (at most OUTBOX_PARTITIONS)', option: 'pipelines' },
   { name: 'OUTBOX_MIN_IDLE_MS', kind: 'positive-integer', default: '10', help: 'first idle poll after the outbox ran dry, ms', option: 'minIdleMs' },
@@ -83,7 +84,7 @@ export const RELAY_ENV_VARIABLES: readonly RelayEnvVariable[] = [
   { name: 'OUTBOX_PARTITIONS', kind: 'positive-integer', default: '32', help: 'virtual partitions, the same on every instance', option: 'partitions' },
   { name: 'OUTBOX_LEASE_MS', kind: 'positive-integer', default: '10000', help: 'partition lease length, ms', option: 'leaseMs' },
   { name: 'OUTBOX_HEARTBEAT_MS', kind: 'positive-integer', default: 'lease / 4', help: 'lease renewal interval, ms (at most half of OUTBOX_LEASE_MS)', option: 'heartbeatMs' },
-  { name: 'OUTBOX_CHANNEL', kind: 'identifier', default: 'outboxkit_relay', help: 'LISTEN/NOTIFY channel of the nudges', option: 'channel' },
+  { name: 'OUTBOX_CHANNEL', kind: 'identifier', default: DEFAULT_RELAY_CHANNEL, help: 'LISTEN/NOTIFY channel of the nudges', option: 'channel' },
   { name: 'OUTBOX_BACKOFF_INITIAL_MS', kind: 'positive-integer', default: '100', help: 'first wait after a failed batch, ms (doubling, jittered)' },
   { name: 'OUTBOX_BACKOFF_MAX_MS', kind: 'positive-integer', default: '30000', help: 'longest wait after failed batches, ms (at least OUTBOX_BACKOFF_INITIAL_MS)' },
   { name: 'OUTBOX_DB_CONNECT_TIMEOUT_MS', kind: 'positive-integer', default: '10000', help: 'longest wait for a database connection, ms', option: 'connectTimeoutMs' },

@@ -15,6 +15,7 @@ import {
   decodeJson,
   describeError,
   handlerTopics,
+  positiveInteger,
   resolveReconsumePolicy,
   retryTopicFor,
   topicNameProblem,
@@ -232,18 +233,11 @@ export function resolveInboxConsumerSettings(options: InboxConsumerOptions): Res
   };
 }
 
-function positiveInteger(setting: string, value: unknown, min = 1): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InvalidConfigError(setting, `must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${describeError(value, 100)}`);
-  }
-  return value;
-}
-
 /** Longest delay a Node.js timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
 function milliseconds(setting: string, value: unknown, min: number): number {
-  const ms = positiveInteger(setting, value, min);
+  const ms = positiveInteger(setting, value, { min });
   if (ms > MAX_TIMER_MS) throw new InvalidConfigError(setting, `must be at most ${MAX_TIMER_MS} ms (about 24 days; a longer timer fires at once), got ${ms}`);
   return ms;
 }
@@ -265,7 +259,7 @@ function resolveRetention(retention: InboxConsumerOptions['retention']): Resolve
     throw new InvalidConfigError('retention', `must be an object ({ windowMs, intervalMs, … }) or false, got ${describeError(retention, 100)}`);
   }
   return {
-    windowMs: positiveInteger('retention.windowMs', retention?.windowMs ?? DEFAULT_INBOX_RETENTION.windowMs, 1),
+    windowMs: positiveInteger('retention.windowMs', retention?.windowMs ?? DEFAULT_INBOX_RETENTION.windowMs),
     batchSize: positiveInteger('retention.batchSize', retention?.batchSize ?? DEFAULT_INBOX_RETENTION.batchSize),
     maxBatches: positiveInteger('retention.maxBatches', retention?.maxBatches ?? DEFAULT_INBOX_RETENTION.maxBatches),
     intervalMs: milliseconds('retention.intervalMs', retention?.intervalMs ?? DEFAULT_INBOX_CONSUMER_OPTIONS.retentionIntervalMs, 1),
@@ -275,7 +269,7 @@ function resolveRetention(retention: InboxConsumerOptions['retention']): Resolve
 function resolveRestart(restart: InboxConsumerRestartOptions | undefined): Required<InboxConsumerRestartOptions> {
   const defaults = DEFAULT_INBOX_CONSUMER_OPTIONS.restart;
   const resolved = {
-    retries: positiveInteger('restart.retries', restart?.retries ?? defaults.retries, 0),
+    retries: positiveInteger('restart.retries', restart?.retries ?? defaults.retries, { min: 0 }),
     initialDelayMs: milliseconds('restart.initialDelayMs', restart?.initialDelayMs ?? defaults.initialDelayMs, 0),
     maxDelayMs: milliseconds('restart.maxDelayMs', restart?.maxDelayMs ?? defaults.maxDelayMs, 0),
   };

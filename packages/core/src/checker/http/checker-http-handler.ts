@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CheckerUnavailableError, InvalidConfigError } from '../../errors.js';
+import { CheckerUnavailableError } from '../../errors.js';
 import { createConsoleLogger, type Logger } from '../../logger.js';
 import { redactError } from '../../redact-secrets.js';
+import { positiveInteger } from '../../setting-checks.js';
 import { defaultCheckerRegistry } from '../checker-registry.js';
 import type { CheckerResolver, HalfMessageView } from '../checker-types.js';
 import { CheckEndpointErrorCode, decodeCheckRequest, type CheckErrorBody, type CheckResponseBody } from './check-protocol.js';
@@ -64,11 +65,11 @@ export function createCheckerHandler(options: CheckerHandlerOptions): CheckerHtt
   assertSecret(options.secret);
   const secret = options.secret;
   const checkers = options.checkers ?? defaultCheckerRegistry();
-  const maxBodyBytes = positiveInteger('maxBodyBytes', options.maxBodyBytes ?? DEFAULT_CHECKER_HANDLER_OPTIONS.maxBodyBytes);
-  const toleranceMs = positiveInteger('toleranceMs', options.toleranceMs ?? DEFAULT_CHECKER_HANDLER_OPTIONS.toleranceMs);
+  const maxBodyBytes = positiveInteger('check endpoint maxBodyBytes', options.maxBodyBytes ?? DEFAULT_CHECKER_HANDLER_OPTIONS.maxBodyBytes);
+  const toleranceMs = positiveInteger('check endpoint toleranceMs', options.toleranceMs ?? DEFAULT_CHECKER_HANDLER_OPTIONS.toleranceMs);
   const replays = new CheckReplayGuard(
     toleranceMs,
-    positiveInteger('replayCacheSize', options.replayCacheSize ?? DEFAULT_CHECKER_HANDLER_OPTIONS.replayCacheSize),
+    positiveInteger('check endpoint replayCacheSize', options.replayCacheSize ?? DEFAULT_CHECKER_HANDLER_OPTIONS.replayCacheSize),
   );
   const logger = options.logger ?? createConsoleLogger('warn', { component: 'outboxkit-checker-endpoint' });
 
@@ -183,13 +184,6 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function newRef(): string {
   return randomBytes(8).toString('hex');
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidConfigError(`check endpoint ${name}`, `must be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }
 
 function send(res: ServerResponse, status: number, body: CheckResponseBody | CheckErrorBody): void {
