@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,14 +113,19 @@ function running(pid: number): boolean {
   }
 }
 
-/** Processes still running out of the project directory: the shell and the relay, if anything was left. */
+/**
+ * Processes still running out of this test's project directory (their working directory or their
+ * command line names it): the shell and the relay, if anything was left. Not matched by the
+ * command alone: another test run on the machine runs the same command in a project of its own.
+ */
 function processesOfProject(): string[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry) && running(Number(entry)))
     .flatMap((pid) => {
       try {
         const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        return cmdline.includes(project) || cmdline.includes('outbox-relay --config relay.json') ? [`${pid}: ${cmdline}`] : [];
+        const cwd = readlinkSync(`/proc/${pid}/cwd`);
+        return cmdline.includes(project) || cwd === project || cwd.startsWith(`${project}/`) ? [`${pid}: ${cmdline}`] : [];
       } catch {
         return [];
       }
