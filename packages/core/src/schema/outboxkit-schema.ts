@@ -251,7 +251,7 @@ function outboxTable(name: string, payload: PayloadMode): TableDefinition {
         column: 'status',
         values: statuses,
         // The init migration of earlier projects (prisma/migrations/20261124000000_outboxkit_init)
-        // has "The state machine of SPEC §3" here and keeps it: Prisma checksums applied migrations.
+        // keeps its older wording of this line: Prisma checksums applied migrations.
         // Comments are not compared (schema-ddl.spec.ts, prisma init's check), only statements.
         comment: 'The message states of docs/guarantees.md §3, enforced by the database as well as by the library.',
       },
