@@ -52,3 +52,12 @@ export function needsNewProducer(error: unknown, depth = 0): boolean {
   return Array.isArray(errors) && errors.some((e) => needsNewProducer(e, depth + 1));
 }
 
+/** kafkajs's errors that may succeed when tried again (its `retriable` flag, also on a wrapped cause). */
+export function isRetriableKafkaError(error: unknown): boolean {
+  let current = error as { retriable?: unknown; name?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; current && depth < 5; depth += 1) {
+    if (current.retriable === true || current.name === 'KafkaJSConnectionError' || current.name === 'KafkaJSRequestTimeoutError') return true;
+    current = current.cause as typeof current;
+  }
+  return false;
+}

@@ -1,6 +1,7 @@
 import { InvalidConfigError, type Logger } from '@outboxkit/core';
 import { describeError } from '@outboxkit/core/internal';
 import kafkajs, { type Admin, type ITopicMetadata } from 'kafkajs';
+import { isRetriableKafkaError } from '../broker-errors.js';
 import type { ResolvedInboxConsumerSettings } from './inbox-consumer-settings.js';
 
 // From the default export: Node.js does not see it as a named ESM export of kafkajs (CommonJS).
@@ -145,7 +146,7 @@ async function untilLed(admin: Admin, topics: string[]): Promise<ITopicMetadata[
       if (led) return metadata.topics;
       last = undefined;
     } catch (error) {
-      if (!isRetriable(error)) throw error;
+      if (!isRetriableKafkaError(error)) throw error;
       last = error;
     }
     if (Date.now() + delay > deadline) {
@@ -156,14 +157,4 @@ async function untilLed(admin: Admin, topics: string[]): Promise<ITopicMetadata[
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-}
-
-/** kafkajs's errors that may succeed when tried again (its `retriable` flag, also on a wrapped cause). */
-function isRetriable(error: unknown): boolean {
-  let current = error as { retriable?: unknown; name?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; current && depth < 5; depth += 1) {
-    if (current.retriable === true || current.name === 'KafkaJSConnectionError' || current.name === 'KafkaJSRequestTimeoutError') return true;
-    current = current.cause as typeof current;
-  }
-  return false;
 }

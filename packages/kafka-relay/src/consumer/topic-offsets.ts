@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { isRetriableKafkaError } from '../broker-errors.js';
 
 type TopicOffsets = Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
 
@@ -23,14 +24,4 @@ export async function fetchTopicOffsetsRetrying(admin: Admin, topic: string, wai
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-}
-
-/** kafkajs's errors that may succeed when tried again (its `retriable` flag, also on a wrapped cause). */
-export function isRetriableKafkaError(error: unknown): boolean {
-  let current = error as { retriable?: unknown; name?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; current && depth < 5; depth += 1) {
-    if (current.retriable === true || current.name === 'KafkaJSConnectionError' || current.name === 'KafkaJSRequestTimeoutError') return true;
-    current = current.cause as typeof current;
-  }
-  return false;
 }
