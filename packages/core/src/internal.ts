@@ -29,6 +29,7 @@ export { TypedEvents } from './events.js';
 export { positiveInteger } from './setting-checks.js';
 export { withTimeout } from './with-timeout.js';
 export { FifoMutex } from './fifo-mutex.js';
+export { BackgroundLoop, type BackgroundLoopOptions, type TickResult } from './lifecycle/background-loop.js';
 
 // SQL the relay, the inbox and the CLI run.
 export {
