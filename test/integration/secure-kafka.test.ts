@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, type Logger } from '@outboxkit/core';
-import { createInboxConsumer, KafkaAuthenticationError, KafkaTlsError, Relay, replayDeadLetters, type KafkaConnectionOptions } from '@outboxkit/kafka-relay';
+import { createInboxConsumer, KafkaAuthenticationError, KafkaTlsError, Relay, type KafkaConnectionOptions } from '@outboxkit/kafka-relay';
+import { replayDeadLetters } from '@outboxkit/kafka-relay/internal';
 // @ts-expect-error plain ESM helper shared with the scripts
 import { hasOpenssl, startSecureKafka } from '../../scripts/kafka/secure.mjs';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../support/outbox-database.js';

@@ -43,7 +43,6 @@ export {
 export { insertMessages, KEY_LOCK_NAMESPACE } from './sql/insert-messages.js';
 export { claimReadyBatch } from './sql/claim-ready-batch.js';
 export { markPublished } from './sql/mark-published.js';
-export { listDeadMessages, retryDeadMessages, retryAllDeadMessages, type DeadMessageRow } from './sql/dead-messages.js';
 export { relayStats, type RelayStatsRow } from './sql/relay-stats.js';
 export { notifyRelay, DEFAULT_RELAY_CHANNEL, RelayNudge } from './sql/notify-relay.js';
 export { insertHalfMessage } from './sql/insert-half-message.js';
@@ -84,16 +83,21 @@ export { decodeJson, decodeValue } from './consumer/decode.js';
 export { handlerTopics } from './consumer/inbox-handler.js';
 export { INBOX_HANDLER_METADATA } from './decorators/inbox-handler.js';
 
-// The back-check: checker discovery, the check service, the admin, the HTTP protocol.
+// The back-check: checker discovery, the check service, the HTTP protocol.
 export type { CheckerResolver } from './checker/checker-types.js';
 export { defaultCheckerRegistry } from './checker/checker-registry.js';
 export { checkerMethodsOf } from './checker/transaction-checker-decorator.js';
 export type { CheckResult } from './checker/check-decision.js';
 export type { HalfCheckOptions } from './checker/half-check-settings.js';
 export { HalfCheckService, type HalfCheckServiceOptions, type HalfCheckEvents } from './checker/half-check-service.js';
-export { HalfMessageAdmin, type HalfMessageSummary, type AdminActionResult } from './checker/half-message-admin.js';
 export { signCheckRequest, checkerSecretProblem, CHECK_SIGNATURE_HEADER, CHECK_TIMESTAMP_HEADER } from './checker/http/check-signature.js';
 export { encodeCheckRequest, decodeCheckAnswer, CheckEndpointErrorCode } from './checker/http/check-protocol.js';
+
+// The operator's actions over a SqlExecutor (kafka-relay's OutboxAdmin wires a pg pool to them).
+export { sqlOutboxAdmin, type SqlOutboxAdmin, type SqlOutboxAdminOptions } from './admin/sql-outbox-admin.js';
+export type { DeadMessage, DeadRetryResult, DeadMessageActions } from './admin/dead-message-actions.js';
+export type { HalfMessageSummary, AdminActionResult, HalfMessageActions } from './admin/half-message-actions.js';
+export type { OutboxStats } from './admin/outbox-stats.js';
 
 // The schema and its DDL (the migration generator renders them).
 export {

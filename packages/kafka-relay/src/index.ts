@@ -10,7 +10,7 @@ export type { RelayOptions, RelayHttpOptions } from './relay-settings.js';
 export type { RelayHalfMessageOptions } from './check/relay-half-checks.js';
 export { HttpCheckerClient, type HttpCheckerOptions } from './check/http-checker-client.js';
 
-// The inbox consumer, and putting dead letters back.
+// The inbox consumer.
 export { InboxConsumer, createInboxConsumer } from './consumer/inbox-consumer.js';
 export type {
   InboxConsumerOptions,
@@ -19,7 +19,19 @@ export type {
   InboxConsumerRetentionOptions,
 } from './consumer/inbox-consumer-settings.js';
 export type { InboxConsumerEvents, InboxConsumerStats, CommittedRecord } from './consumer/inbox-consumer-events.js';
-export { replayDeadLetters, type ReplayDeadLettersOptions, type ReplayResult, type ReplayedRecord } from './consumer/dead-letter-replay.js';
+
+// The operator's handle: DEAD and half messages, the counts, putting dead letters back.
+export { createOutboxAdmin, type OutboxAdmin, type OutboxAdminOptions, type OutboxAdminReplayOptions } from './admin/outbox-admin.js';
+export type { ReplayResult, ReplayedRecord } from './consumer/dead-letter-replay.js';
+export type {
+  DeadMessage,
+  DeadRetryResult,
+  DeadMessageActions,
+  HalfMessageSummary,
+  HalfMessageActions,
+  AdminActionResult,
+  OutboxStats,
+} from '@outboxkit/core/internal';
 
 // Connecting to a secured Kafka (docs/kafka-connection.md).
 export type {

@@ -24,9 +24,9 @@ import {
   CHECK_SIGNATURE_HEADER,
   CHECK_TIMESTAMP_HEADER,
   encodeCheckRequest,
-  HalfMessageAdmin,
   newMessageId,
   signCheckRequest,
+  sqlOutboxAdmin,
 } from '@outboxkit/core/internal';
 import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../support/outbox-database.js';
 import { uniqueName } from '../../support/servers.js';
@@ -108,14 +108,14 @@ describe('resolveHalf and the operator actions refuse what they cannot apply', (
     ['rollback', ['0190a6f2-0000-7000-8000-00000000000g'], InvalidMessageIdError, 'OUTBOX_INVALID_MESSAGE_ID', /Not a message id/],
     ['resume', [], InvalidConfigError, 'OUTBOX_INVALID_CONFIG', /give at least one message id/],
   ] as const)('the operator\'s %s with ids %j', async (action, ids, type, code, says) => {
-    const admin = new HalfMessageAdmin(db.outbox.executor);
+    const admin = sqlOutboxAdmin(db.outbox.executor).half;
     await expectRefused(() => admin[action](ids as unknown as string[]), type, code, says);
   });
 
   it('the operator\'s commit of an unknown id reports NOT_FOUND and changes nothing', async () => {
     const before = await snapshot();
     const unknown = newMessageId();
-    expect(await new HalfMessageAdmin(db.outbox.executor).commit([unknown])).toEqual([{ id: unknown, ok: false, status: 'NOT_FOUND' }]);
+    expect(await sqlOutboxAdmin(db.outbox.executor).half.commit([unknown])).toEqual([{ id: unknown, ok: false, status: 'NOT_FOUND' }]);
     expect(await snapshot()).toEqual(before);
   });
 });

@@ -11,7 +11,7 @@ import { renewLeases } from './lease-renew.js';
 import { markDead } from './mark-dead.js';
 import { deletePublished, markPublished } from './mark-published.js';
 import { notifyRelay } from './notify-relay.js';
-import { relayStats } from './relay-stats.js';
+import { outboxStatusCounts, relayStats } from './relay-stats.js';
 
 const T = '"public"."outbox_message"';
 const L = '"public"."outbox_relay_lease"';
@@ -160,5 +160,12 @@ describe('operator and housekeeping statements', () => {
       expect(s.text).toContain(` AS ${column}`);
     }
     expect(s.values).toEqual([]);
+  });
+
+  it('counts the rows per status, and the parked ones, in one statement', () => {
+    expect(outboxStatusCounts(T)).toEqual({
+      text: `SELECT status, count(*)::int AS count, count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked FROM ${T} GROUP BY status`,
+      values: [],
+    });
   });
 });

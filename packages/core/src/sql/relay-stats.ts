@@ -39,3 +39,25 @@ export function relayStats(table: string): SqlStatement {
     values: [],
   };
 }
+
+/** One status of the outbox, its rows and how many of them are parked. */
+export interface OutboxStatusCountRow {
+  status: string;
+  count: number;
+  /** Rows with `parked_at` set: HALF rows whose checks ran out (DEAD rows carry it too). */
+  parked: number;
+}
+
+/**
+ * Rows per status, for an operator's overview (`OutboxAdmin.stats`). It counts every row, the
+ * published ones kept by retention included, so it is a scan of the table: an operator's call,
+ * not something for the relay's scrape (relayStats reads only the READY and DEAD rows).
+ */
+export function outboxStatusCounts(table: string): SqlStatement {
+  return {
+    text:
+      `SELECT status, count(*)::int AS count, count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked ` +
+      `FROM ${table} GROUP BY status`,
+    values: [],
+  };
+}

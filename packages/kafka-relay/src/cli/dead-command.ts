@@ -1,19 +1,7 @@
 import { parseArgs } from 'node:util';
-import { InvalidConfigError, InvalidMessageIdError } from '@outboxkit/core';
-import {
-  DEFAULT_RELAY_CHANNEL,
-  isUuid,
-  listDeadMessages,
-  notifyRelay,
-  qualifyTables,
-  retryAllDeadMessages,
-  retryDeadMessages,
-  RelayNudge,
-  type DeadMessageRow,
-} from '@outboxkit/core/internal';
-import pg from 'pg';
-import { explainPgError, pgClientConfig } from '../pg-connection.js';
-import { pgExecutor } from '../pg-transaction-runner.js';
+import { InvalidConfigError } from '@outboxkit/core';
+import type { DeadMessage } from '@outboxkit/core/internal';
+import { commandAdmin, limitFlag } from './command-admin.js';
 import { commandDatabaseFromEnv } from './relay-env.js';
 
 export const DEAD_USAGE = `usage:
@@ -45,8 +33,6 @@ export async function deadCommand(args: string[], env: NodeJS.ProcessEnv, out: (
     return values.help ? 0 : 2;
   }
   const connection = commandDatabaseFromEnv(env, 'dead');
-  const table = qualifyTables({ schema: env.OUTBOX_SCHEMA || undefined, outbox: env.OUTBOX_TABLE || undefined }).outbox;
-  const channel = env.OUTBOX_CHANNEL || DEFAULT_RELAY_CHANNEL;
 
   // Checked before connecting: a typo in an id must not cost a round trip, nor hide behind a connection error.
   if (action === 'retry' && values.all && ids.length > 0) throw new InvalidConfigError('dead retry', 'give message ids or --all, not both');
@@ -54,50 +40,34 @@ export async function deadCommand(args: string[], env: NodeJS.ProcessEnv, out: (
     out(DEAD_USAGE);
     return 2;
   }
-  const invalid = ids.filter((id) => !isUuid(id));
-  if (invalid.length > 0) throw new InvalidMessageIdError(invalid);
-  const limit = values.limit === undefined ? 1000 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit <= 0) throw new InvalidConfigError('--limit', `must be a positive integer, got "${values.limit}"`);
+  const limit = limitFlag(values.limit);
 
-  const explain = (error: unknown) => explainPgError(error, connection);
-  const client = new pg.Client(pgClientConfig(connection));
-  client.on('error', () => undefined);
-  await client.connect().catch((error: unknown) => {
-    throw explain(error);
-  });
+  const admin = commandAdmin(connection, env);
   try {
-    const executor = pgExecutor(client, explain);
     if (action === 'list') {
-      const rows = await executor.query<DeadMessageRow>(listDeadMessages(table, { topic: values.topic, limit }));
-      for (const row of rows) out(JSON.stringify(toListed(row)));
+      for (const message of await admin.dead.list({ topic: values.topic, limit })) out(JSON.stringify(toListed(message)));
       return 0;
     }
-    const moved = await executor.query<{ id: string }>(values.all ? retryAllDeadMessages(table, values.topic) : retryDeadMessages(table, ids));
-    const retried = moved.map((r) => r.id);
-    const notDead = ids.filter((id) => !retried.includes(id.toLowerCase()));
-    if (retried.length > 0) await executor.execute(notifyRelay(channel, RelayNudge.messages));
+    // The admin refuses an id that is not a UUID before its first round trip, and nudges the relays.
+    const { retried, notDead } = values.all ? { ...(await admin.dead.retryAll({ topic: values.topic })), notDead: [] } : await admin.dead.retry(ids);
     out(JSON.stringify({ retried, notDead }));
     return notDead.length > 0 ? 1 : 0;
   } finally {
-    await client.end();
+    await admin.close();
   }
 }
 
-function toListed(row: DeadMessageRow) {
+function toListed(message: DeadMessage) {
   return {
-    id: row.id,
-    seq: row.seq,
-    topic: row.topic,
-    key: row.key,
-    type: row.type,
-    attempts: row.attempts,
-    reason: row.last_error,
-    sizeBytes: row.size_bytes,
-    createdAt: iso(row.created_at),
-    parkedAt: row.parked_at === null ? null : iso(row.parked_at),
+    id: message.id,
+    seq: message.seq,
+    topic: message.topic,
+    key: message.key,
+    type: message.type,
+    attempts: message.attempts,
+    reason: message.lastError,
+    sizeBytes: message.sizeBytes,
+    createdAt: message.createdAt.toISOString(),
+    parkedAt: message.parkedAt?.toISOString() ?? null,
   };
-}
-
-function iso(value: Date | string): string {
-  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
 }

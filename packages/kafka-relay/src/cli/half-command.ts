@@ -1,16 +1,6 @@
 import { parseArgs } from 'node:util';
-import { InvalidConfigError } from '@outboxkit/core';
-import {
-  DEFAULT_RELAY_CHANNEL,
-  HalfMessageAdmin,
-  notifyRelay,
-  RelayNudge,
-  type AdminActionResult,
-  type HalfMessageSummary,
-} from '@outboxkit/core/internal';
-import pg from 'pg';
-import { explainPgError, pgClientConfig } from '../pg-connection.js';
-import { pgExecutor } from '../pg-transaction-runner.js';
+import type { AdminActionResult, HalfMessageSummary } from '@outboxkit/core/internal';
+import { commandAdmin, limitFlag } from './command-admin.js';
 import { commandDatabaseFromEnv } from './relay-env.js';
 
 export const HALF_USAGE = `usage:
@@ -43,36 +33,25 @@ export async function halfCommand(args: string[], env: NodeJS.ProcessEnv, out: (
     return values.help ? 0 : 2;
   }
   const connection = commandDatabaseFromEnv(env, 'half');
-  const tables = { schema: env.OUTBOX_SCHEMA || undefined, outbox: env.OUTBOX_TABLE || undefined };
 
   // With the relay's connect and query timeouts: a database that does not answer fails the command, never hangs it.
-  const explain = (error: unknown) => explainPgError(error, connection);
-  const client = new pg.Client(pgClientConfig(connection));
-  client.on('error', () => undefined);
-  await client.connect().catch((error: unknown) => {
-    throw explain(error);
-  });
+  const admin = commandAdmin(connection, env);
   try {
-    const executor = pgExecutor(client, explain);
-    const admin = new HalfMessageAdmin(executor, tables);
     if (action === 'list') {
-      const limit = values.limit === undefined ? 1000 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit <= 0) throw new InvalidConfigError('--limit', `must be a positive integer, got "${values.limit}"`);
-      for (const message of await admin.list({ parkedOnly: values.parked ?? false, limit })) out(JSON.stringify(toListed(message)));
+      const limit = limitFlag(values.limit);
+      const listed = values.parked ? await admin.half.parked({ limit }) : await admin.half.list({ limit });
+      for (const message of listed) out(JSON.stringify(toListed(message)));
       return 0;
     }
+    // Committing nudges the relays (the messages are READY now); ids that are not UUIDs are refused before any round trip.
     const results: AdminActionResult[] =
-      action === 'resume' ? await admin.resume(ids) : action === 'commit' ? await admin.commit(ids) : await admin.rollback(ids);
+      action === 'resume' ? await admin.half.resume(ids) : action === 'commit' ? await admin.half.commit(ids) : await admin.half.rollback(ids);
     const done = results.filter((r) => r.ok).map((r) => r.id);
     const unchanged = results.flatMap((r) => (r.ok ? [] : [{ id: r.id, status: r.status }]));
-    // Committed messages are READY now: wake the relays instead of waiting for their next poll.
-    if (action === 'commit' && done.length > 0) {
-      await executor.execute(notifyRelay(env.OUTBOX_CHANNEL || DEFAULT_RELAY_CHANNEL, RelayNudge.messages)).catch(() => undefined);
-    }
     out(JSON.stringify({ action, done, unchanged }));
     return unchanged.length > 0 ? 1 : 0;
   } finally {
-    await client.end();
+    await admin.close();
   }
 }
 

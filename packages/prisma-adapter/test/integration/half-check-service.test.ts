@@ -8,11 +8,11 @@ import {
 } from '@outboxkit/core';
 import {
   currentScope,
-  HalfMessageAdmin,
   insertHalfMessage,
   insertTxMarker,
   newMessageId,
   prepareMessage,
+  sqlOutboxAdmin,
   type CheckerResolver,
   type HalfCheckEvents,
 } from '@outboxkit/core/internal';
@@ -68,7 +68,7 @@ describe('HalfCheckService on Prisma', () => {
     const unreachable = await prisma.outboxMessage.findUniqueOrThrow({ where: { id: bytes.messageId } });
     expect(unreachable).toMatchObject({ status: 'HALF', checkCount: 0 });
     expect(service.stats.checks).toMatchObject({ COMMIT: 1, ROLLBACK: 1, UNREACHABLE: 1 });
-    await new HalfMessageAdmin(outbox.executor).rollback([bytes.messageId]);
+    await sqlOutboxAdmin(outbox.executor).half.rollback([bytes.messageId]);
   });
 
   it('marker check: waits for a local transaction still running and follows its outcome; fences one that comes too late', async () => {
@@ -110,7 +110,7 @@ describe('HalfCheckService on Prisma', () => {
 
   it('operator actions: list, resume, commit, roll back; never overturn', async () => {
     const group = uniqueName('ops');
-    const admin = new HalfMessageAdmin(outbox.executor);
+    const admin = sqlOutboxAdmin(outbox.executor).half;
     const a = await outbox.sendHalf({ topic: 'ops', value: 1, producerGroup: group }, async () => 'UNKNOWN');
     const b = await outbox.sendHalf({ topic: 'ops', value: 2, producerGroup: group }, async () => 'UNKNOWN');
     const listed = await admin.list();
@@ -162,7 +162,7 @@ describe('HalfCheckService on Prisma', () => {
     const registry = new CheckerRegistry();
     registry.register(group, () => 'UNKNOWN');
     const service = createPrismaHalfCheckService(outbox, { checker: registry, checkImmunityMs: 0, checkIntervalMs: 1, pollIntervalMs: 25, maxChecks: 2 });
-    const admin = new HalfMessageAdmin(outbox.executor);
+    const admin = sqlOutboxAdmin(outbox.executor).half;
     const byOperator = await outbox.sendHalf({ topic: 'p', value: 1, producerGroup: group }, async () => 'UNKNOWN');
     const byProducer = await outbox.sendHalf({ topic: 'p', value: 2, producerGroup: group }, async () => 'UNKNOWN');
     const ids = [byOperator.messageId, byProducer.messageId];
@@ -172,7 +172,7 @@ describe('HalfCheckService on Prisma', () => {
       return (await rows()).every((row) => row.parkedAt !== null);
     }, 'both messages parked');
 
-    const parked = (await admin.list({ parkedOnly: true })).filter((m) => ids.includes(m.id));
+    const parked = (await admin.parked()).filter((m) => ids.includes(m.id));
     expect(parked).toHaveLength(2);
     for (const message of parked) expect(message).toMatchObject({ parked: true, nextCheckAt: null, checkCount: 2 });
     for (const row of await rows()) expect(row.nextCheckAt).toBeNull();
