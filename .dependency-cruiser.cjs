@@ -11,6 +11,9 @@
 //   dependencies/peerDependencies hold, its tests (test/, *.spec.ts) devDependencies too. The
 //   workspace packages' rules are made from their package.json files below, so a package added or a
 //   dependency declared needs no change here.
+// - Test support (test/support, the private package @outboxkit/test-support) is for tests only: a
+//   package's tests reach it by name, declared in devDependencies; no source, example, script or
+//   benchmark imports it.
 // - @outboxkit/core/internal (no stability promise) is for the sibling packages, this repository's
 //   tests and tools; the examples, which show an application, use the public entry points only.
 const fs = require('node:fs');
@@ -34,6 +37,16 @@ function workspacePackages() {
 }
 
 const PACKAGES = workspacePackages();
+
+/**
+ * The tests' helpers, a workspace package of its own (see its package.json): a sibling the other
+ * packages must declare to import, but no package of the product, so the package rules below
+ * judge imports of it, not its own imports (it reaches @outboxkit/* as the root's tests do).
+ */
+const TEST_SUPPORT_DIR = 'test/support';
+const TEST_SUPPORT = fs.existsSync(path.join(ROOT, TEST_SUPPORT_DIR, 'package.json'))
+  ? [{ dir: TEST_SUPPORT_DIR, manifest: readJson(path.join(ROOT, TEST_SUPPORT_DIR, 'package.json')) }]
+  : [];
 
 /**
  * What an import of workspace package `pkg` resolves to: its folder (through the tsconfig paths or
@@ -60,7 +73,7 @@ function declaredWorkspaceRules() {
   for (const { dir, manifest } of PACKAGES) {
     const runtime = declared(manifest, 'dependencies', 'peerDependencies', 'optionalDependencies');
     const all = declared(manifest, 'dependencies', 'peerDependencies', 'optionalDependencies', 'devDependencies');
-    const siblings = PACKAGES.filter((other) => other.dir !== dir);
+    const siblings = [...PACKAGES, ...TEST_SUPPORT].filter((other) => other.dir !== dir);
     const undeclaredAtRuntime = siblings.filter((other) => !runtime.has(other.manifest.name));
     const undeclared = siblings.filter((other) => !all.has(other.manifest.name));
     if (undeclaredAtRuntime.length > 0) {
@@ -132,6 +145,13 @@ module.exports = {
       from: { path: '^examples/' },
       to: { path: INTERNAL_ENTRIES },
     },
+    ...TEST_SUPPORT.map((support) => ({
+      name: 'test-support-only-in-tests',
+      comment: `${support.dir} (${support.manifest.name}) is imported by test code only: a test/ folder, *.spec.ts or *.test.ts`,
+      severity: 'error',
+      from: { pathNot: '(^|/)test/|\\.(spec|test)\\.[cm]?[jt]s$' },
+      to: { path: reaches(support) },
+    })),
     {
       name: 'no-deep-imports-across-packages',
       comment: "A package's sources reach another workspace package through its name (@outboxkit/...), not a relative path into its files",

@@ -63,6 +63,9 @@ const manifests = () => [
   path.join(ROOT, 'package.json'),
   ...readdirSync(path.join(ROOT, 'packages')).map((p) => path.join(ROOT, 'packages', p, 'package.json')),
   ...readdirSync(path.join(ROOT, 'examples')).map((p) => path.join(ROOT, 'examples', p, 'package.json')),
+  path.join(ROOT, 'bench', 'package.json'),
+  path.join(ROOT, 'test', 'support', 'package.json'),
+  path.join(ROOT, 'pnpm-workspace.yaml'),
 ];
 
 step('install', manifests, () => {

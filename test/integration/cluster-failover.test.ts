@@ -9,10 +9,10 @@ import { exponentialBackoff, silentLogger, type Logger } from '@outboxkit/core';
 import { createInboxConsumer, Relay } from '@outboxkit/kafka-relay';
 // @ts-expect-error plain ESM helper shared with the scripts
 import { startKafkaCluster } from '../../scripts/kafka/cluster.mjs';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../support/outbox-database.js';
-import { createTopic } from '../support/kafka.js';
-import { uniqueName } from '../support/servers.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { createTopic } from '@outboxkit/test-support/kafka';
+import { uniqueName } from '@outboxkit/test-support/servers';
+import { sleep, waitFor } from '@outboxkit/test-support/wait';
 import {
   commitOrderProblems,
   createCounterTable,

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { uniqueName } from '../support/servers.js';
+import { uniqueName } from '@outboxkit/test-support/servers';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
 import { ensurePostgres, withClient } from '../../scripts/postgres.mjs';
 // @ts-expect-error plain ESM: the demo's own database handling

@@ -86,14 +86,18 @@ describe('import rules (.dependency-cruiser.cjs)', () => {
         // The relay's sources import the Prisma adapter; one test imports it undeclared.
         'packages/kafka-relay/package.json': manifest('@outboxkit/kafka-relay', { peerDependencies: { '@outboxkit/core': '*' } }),
         'packages/kafka-relay/src/index.ts': "import '@outboxkit/prisma-adapter';\nimport '../../core/src/a.js';\nexport const k = 1;\n",
-        'packages/kafka-relay/test/relay.test.ts': "import '@outboxkit/prisma-adapter';\n",
+        'packages/kafka-relay/test/relay.test.ts': "import '@outboxkit/prisma-adapter';\nimport '@outboxkit/test-support/servers';\n",
+        // The tests' helpers, reached from a source file (and, above, from an undeclared test).
+        'test/support/package.json': manifest('@outboxkit/test-support'),
+        'test/support/servers.ts': 'export const s = 1;\n',
+        'packages/prisma-adapter/src/support.ts': "import '@outboxkit/test-support/servers';\n",
         // nestjs declares prisma-adapter for its tests: its tests may use it, its sources may not.
         'packages/nestjs/package.json': manifest('@outboxkit/nestjs', {
           peerDependencies: { '@outboxkit/core': '*' },
-          devDependencies: { '@outboxkit/prisma-adapter': '*' },
+          devDependencies: { '@outboxkit/prisma-adapter': '*', '@outboxkit/test-support': '*' },
         }),
         'packages/nestjs/src/index.ts': "import '@outboxkit/prisma-adapter';\nexport const n = 1;\n",
-        'packages/nestjs/test/module.test.ts': "import '@outboxkit/prisma-adapter';\n",
+        'packages/nestjs/test/module.test.ts': "import '@outboxkit/prisma-adapter';\nimport '@outboxkit/test-support/servers';\n",
         // An example reaching into core's internals.
         'examples/shop/package.json': manifest('shop', { dependencies: { '@outboxkit/core': '*' } }),
         'examples/shop/src/main.ts': "import '@outboxkit/core/internal';\nimport '@outboxkit/core';\n",
@@ -117,9 +121,12 @@ describe('import rules (.dependency-cruiser.cjs)', () => {
         'examples-use-public-entry-points: examples/shop/src/main.ts → packages/core/src/internal.ts',
         'no-deep-imports-across-packages: packages/kafka-relay/src/index.ts → packages/core/src/a.ts',
         'npm-declared: packages/core/src/b.ts → node_modules/kafkajs/index.js',
+        'declared-workspace-deps:@outboxkit/prisma-adapter: packages/prisma-adapter/src/support.ts → @outboxkit/test-support/servers',
+        'test-support-only-in-tests: packages/prisma-adapter/src/support.ts → @outboxkit/test-support/servers',
+        'declared-workspace-test-deps:@outboxkit/kafka-relay: packages/kafka-relay/test/relay.test.ts → @outboxkit/test-support/servers',
       ];
       expect(found).toEqual(expect.arrayContaining(expected));
-      // The allowed edges are not reported: a test of nestjs using its declared devDependency, an
+      // The allowed edges are not reported: a test of nestjs using its declared devDependencies, an
       // example importing the public entry point, an adapter importing core.
       expect(found.filter((v) => v.includes('packages/nestjs/test/'))).toEqual([]);
       expect(found.filter((v) => v.endsWith('→ packages/core/src/index.ts'))).toEqual([]);

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboxMissingIdError, send, silentLogger, type ConsumedRecord } from '@outboxkit/core';
 import { Relay } from '@outboxkit/kafka-relay';
 import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../support/outbox-database.js';
-import { kafkaBrokers, uniqueName } from '../support/servers.js';
-import type { PrismaClient } from '../support/prisma.js';
-import { createTopic, kafkaClient, waitForRecordCount } from '../support/kafka.js';
+import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic, kafkaClient, waitForRecordCount } from '@outboxkit/test-support/kafka';
 
 let database: OutboxTestDatabase['database'];
 let prisma: PrismaClient;

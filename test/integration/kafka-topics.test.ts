@@ -4,8 +4,8 @@
 // creation, which kafkajs's createTopics({ waitForLeaders }) did not survive (a flake of
 // relay-ordering.test.ts under load).
 import { describe, expect, it } from 'vitest';
-import { createTopic, kafkaClient } from '../support/kafka.js';
-import { uniqueName } from '../support/servers.js';
+import { createTopic, kafkaClient } from '@outboxkit/test-support/kafka';
+import { uniqueName } from '@outboxkit/test-support/servers';
 
 describe('createTopic', () => {
   it('returns only when every partition has a leader, while the broker deletes other topics', async () => {

@@ -13,11 +13,11 @@ import { createInboxConsumer, KafkaAuthenticationError, KafkaTlsError, Relay, ty
 import { replayDeadLetters } from '@outboxkit/kafka-relay/internal';
 // @ts-expect-error plain ESM helper shared with the scripts
 import { hasOpenssl, startSecureKafka } from '../../scripts/kafka/secure.mjs';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../support/outbox-database.js';
-import { createTopic } from '../support/kafka.js';
-import { startRelayProcess } from '../support/relay-process.js';
-import { uniqueName } from '../support/servers.js';
-import { waitFor } from '../support/wait.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { createTopic } from '@outboxkit/test-support/kafka';
+import { startRelayProcess } from '@outboxkit/test-support/relay-process';
+import { uniqueName } from '@outboxkit/test-support/servers';
+import { waitFor } from '@outboxkit/test-support/wait';
 import { statusCounts } from '../../packages/kafka-relay/test/integration/relay-support.js';
 
 interface SecureKafka {

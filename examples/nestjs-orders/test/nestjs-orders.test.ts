@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopic, kafkaClient, readTopic, waitForRecordCount } from '../../../test/support/kafka.js';
-import { createPrismaClient, type PrismaClient } from '../../../test/support/prisma.js';
-import { startRelayProcess, type RelayProcess } from '../../../test/support/relay-process.js';
-import { freshDatabase, kafkaBrokers, uniqueName } from '../../../test/support/servers.js';
+import { createTopic, kafkaClient, readTopic, waitForRecordCount } from '@outboxkit/test-support/kafka';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { startRelayProcess, type RelayProcess } from '@outboxkit/test-support/relay-process';
+import { freshDatabase, kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
 
 /**
  * The NestJS example end to end, as it is deployed: the Nest HTTP service, the outbox-relay

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, kafkaBrokers, uniqueName } from '../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../test/support/prisma.js';
-import { createTopic, readTopic } from '../../../test/support/kafka.js';
-import { startRelayProcess, type RelayProcess } from '../../../test/support/relay-process.js';
+import { freshDatabase, kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic, readTopic } from '@outboxkit/test-support/kafka';
+import { startRelayProcess, type RelayProcess } from '@outboxkit/test-support/relay-process';
 import { startPaymentProvider, type PaymentProvider } from '../src/payment-provider.js';
 
 /**

@@ -9,8 +9,8 @@ import {
 } from '@outboxkit/core';
 import { CONSUMER_HEADERS, HEADERS, rawHeaderValue } from '@outboxkit/core/internal';
 import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
-import { kafkaBrokers, uniqueName } from '../../support/servers.js';
-import { createTopic, kafkaClient } from '../../support/kafka.js';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createTopic, kafkaClient } from '@outboxkit/test-support/kafka';
 import {
   consumerTestDatabase,
   produce,

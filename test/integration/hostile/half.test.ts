@@ -28,8 +28,8 @@ import {
   signCheckRequest,
   sqlOutboxAdmin,
 } from '@outboxkit/core/internal';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../support/outbox-database.js';
-import { uniqueName } from '../../support/servers.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { uniqueName } from '@outboxkit/test-support/servers';
 
 /**
  * Hostile and mistaken input at the half-message boundaries: `resolveHalf` and the operator's

@@ -5,10 +5,10 @@ import { InvalidConfigError, InvalidMessageIdError, OutboxError, send } from '@o
 import { newMessageId } from '@outboxkit/core/internal';
 import { halfCommand, relayOptionsFromEnv, replayOptionsFromArgs } from '@outboxkit/kafka-relay/internal';
 import { deadCommand } from '../../../packages/kafka-relay/src/cli/dead-command.js';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../support/outbox-database.js';
-import { startRelayProcess, type RelayProcess } from '../../support/relay-process.js';
-import { kafkaBrokers, uniqueName } from '../../support/servers.js';
-import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { startRelayProcess, type RelayProcess } from '@outboxkit/test-support/relay-process';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { startSilentServer, type SilentServer } from '@outboxkit/test-support/silent-server';
 
 /**
  * Hostile and mistaken input to the `outbox-relay` CLI, run as an operator runs it: the relay's

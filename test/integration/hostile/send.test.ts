@@ -12,7 +12,7 @@ import {
 } from '@outboxkit/core';
 import { MAX_JSON_DEPTH } from '@outboxkit/core/internal';
 import { createPrismaOutbox } from '@outboxkit/prisma-adapter';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../support/outbox-database.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
 
 /**
  * Hostile and mistaken messages given to `send()`, through the real Prisma outbox on PostgreSQL:

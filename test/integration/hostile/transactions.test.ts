@@ -17,7 +17,7 @@ import {
   TransactionClosingError,
 } from '@outboxkit/core';
 import type { TransactionPort } from '@outboxkit/core/internal';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../support/outbox-database.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
 
 /**
  * Hostile and mistaken use of transactions: sends and hooks outside or after their transaction,

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from '../../support/servers.js';
+import { freshDatabase } from '@outboxkit/test-support/servers';
 
 /**
  * The dual-package hazard (docs/adopting.md, "CommonJS, ESM and Jest"): an application can load

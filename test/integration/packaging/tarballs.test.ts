@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopic } from '../../support/kafka.js';
-import { kafkaBrokers, uniqueName } from '../../support/servers.js';
-import { waitFor } from '../../support/wait.js';
+import { createTopic } from '@outboxkit/test-support/kafka';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { waitFor } from '@outboxkit/test-support/wait';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
 import { createDatabase, dropDatabase } from '../../../scripts/postgres.mjs';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark

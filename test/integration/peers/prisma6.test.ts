@@ -9,9 +9,9 @@ import { collectInboxHandlers, InboxHandler, send, silentLogger, Transactional, 
 import { HEADERS } from '@outboxkit/core/internal';
 import { createPrismaOutbox, type PrismaClientLike, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { createInboxConsumer, Relay, type InboxConsumer } from '@outboxkit/kafka-relay';
-import { createTopic, kafkaClient, readTopic } from '../../support/kafka.js';
-import { kafkaBrokers, uniqueName } from '../../support/servers.js';
-import { waitFor } from '../../support/wait.js';
+import { createTopic, kafkaClient, readTopic } from '@outboxkit/test-support/kafka';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { waitFor } from '@outboxkit/test-support/wait';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
 import { createDatabase, dropDatabase } from '../../../scripts/postgres.mjs';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark

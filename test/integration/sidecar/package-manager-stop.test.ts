@@ -2,11 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELAY_ENV_VARIABLES } from '../../../packages/kafka-relay/src/cli/relay-env-variables.js';
-import { kafkaBrokers, freshDatabase } from '../../support/servers.js';
-import { waitFor } from '../../support/wait.js';
+import { kafkaBrokers, freshDatabase } from '@outboxkit/test-support/servers';
+import { waitFor } from '@outboxkit/test-support/wait';
+import { fixtureFile } from '@outboxkit/test-support/fixture-files';
 
 /**
  * The sidecar as an operator starts it, in a fresh project outside the workspace: `npm run relay`
@@ -17,7 +18,7 @@ import { waitFor } from '../../support/wait.js';
  * (a relay that read the file's brokers would never get ready).
  */
 const RELAY_BIN = fileURLToPath(new URL('../../../packages/kafka-relay/bin/outbox-relay.js', import.meta.url));
-const ANNOUNCE_EXIT = new URL('../../support/fixtures/announce-exit.mjs', import.meta.url).href;
+const ANNOUNCE_EXIT = pathToFileURL(fixtureFile('announce-exit.mjs')).href;
 const FILE_PASSWORD = 'sidecar-file-Pa55word';
 /** From SIGTERM to npm until the relay is gone: the parent watch polls every 250 ms, the stop finishes a batch. */
 const STOP_DEADLINE_MS = 30_000;

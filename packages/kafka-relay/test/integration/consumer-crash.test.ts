@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createTopic } from '../../../../test/support/kafka.js';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createTopic } from '@outboxkit/test-support/kafka';
 import { committedOffset, consumerTestDatabase, produce, runTsx, waitFor, type ConsumerTestDatabase } from './consumer-harness.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/inbox-consumer-child.ts', import.meta.url));

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { IHeaders } from 'kafkajs';
 import { silentLogger, type InboxHandlerContext } from '@outboxkit/core';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
-import { kafkaClient, topicRecordCount, type ReadRecord } from '../../../../test/support/kafka.js';
+import { freshDatabase, uniqueName } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { kafkaClient, topicRecordCount, type ReadRecord } from '@outboxkit/test-support/kafka';
 
 /**
  * Shared by the consumer integration tests: a fresh database with an effect table that has NO

@@ -4,8 +4,8 @@ import { ConfigResourceTypes } from 'kafkajs';
 import { NonRetryableError, silentLogger } from '@outboxkit/core';
 import { HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createTopic, kafkaClient } from '../../../../test/support/kafka.js';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createTopic, kafkaClient } from '@outboxkit/test-support/kafka';
 import { consumerTestDatabase, produce, readRecords, waitFor, writeEffect, type ConsumerTestDatabase } from './consumer-harness.js';
 
 /**

@@ -11,8 +11,8 @@ import {
 } from '@outboxkit/core';
 import { HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type CommittedRecord, type InboxConsumer, type InboxConsumerMode } from '@outboxkit/kafka-relay';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createTopic } from '../../../../test/support/kafka.js';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createTopic } from '@outboxkit/test-support/kafka';
 import { consumerTestDatabase, produce, waitFor, writeEffect, type ConsumerTestDatabase, type RawRecord } from './consumer-harness.js';
 
 let db: ConsumerTestDatabase;

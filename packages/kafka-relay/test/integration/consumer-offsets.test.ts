@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, type InboxHandlerContext } from '@outboxkit/core';
 import { HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createTopic } from '../../../../test/support/kafka.js';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createTopic } from '@outboxkit/test-support/kafka';
 import { committedOffset, consumerTestDatabase, produce, waitFor, writeEffect, type ConsumerTestDatabase } from './consumer-harness.js';
 
 /**

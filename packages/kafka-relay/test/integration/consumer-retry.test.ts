@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetryableError, silentLogger, type InboxHandlerContext } from '@outboxkit/core';
 import { CONSUMER_HEADERS, HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createTopic, waitForRecordCount } from '../../../../test/support/kafka.js';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createTopic, waitForRecordCount } from '@outboxkit/test-support/kafka';
 import { consumerTestDatabase, produce, readRecords, runNode, waitFor, writeEffect, type ConsumerTestDatabase } from './consumer-harness.js';
 
 const RELAY_BIN = fileURLToPath(new URL('../../bin/outbox-relay.js', import.meta.url));

@@ -4,8 +4,8 @@ import { AssignerProtocol, type Consumer, type PartitionAssigner } from 'kafkajs
 import { silentLogger, type InboxHandlerContext, type Logger } from '@outboxkit/core';
 import { CONSUMER_HEADERS, HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createTopic, kafkaClient } from '../../../../test/support/kafka.js';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createTopic, kafkaClient } from '@outboxkit/test-support/kafka';
 import { consumerTestDatabase, produce, readRecords, waitFor, writeEffect, type ConsumerTestDatabase } from './consumer-harness.js';
 
 /**

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckerRegistry, silentLogger } from '@outboxkit/core';
 import { HEADERS, type HalfCheckEvents } from '@outboxkit/core/internal';
 import { Relay } from '@outboxkit/kafka-relay';
-import { freshDatabase, kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic, readTopic } from '../../../../test/support/kafka.js';
+import { freshDatabase, kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic, readTopic } from '@outboxkit/test-support/kafka';
 import { startScript, waitFor } from './half-harness.js';
 
 /**

@@ -1,14 +1,14 @@
 /** Helpers shared by the half-message integration tests (not a test file itself). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 export const TSX = fileURLToPath(new URL('../../../../node_modules/.bin/tsx', import.meta.url));
 export const RELAY_BIN = fileURLToPath(new URL('../../bin/outbox-relay.js', import.meta.url));
 
 
-export { sleep, waitFor } from '../../../../test/support/wait.js';
+export { sleep, waitFor } from '@outboxkit/test-support/wait';
 
 export async function rowOf(prisma: PrismaClient, id: string) {
   return prisma.outboxMessage.findUniqueOrThrow({ where: { id } });

@@ -16,9 +16,9 @@ import {
 import { HEADERS, type HalfCheckEvents } from '@outboxkit/core/internal';
 import { Relay } from '@outboxkit/kafka-relay';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic, readTopic, topicRecordCount } from '../../../../test/support/kafka.js';
+import { freshDatabase, kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic, readTopic, topicRecordCount } from '@outboxkit/test-support/kafka';
 import { rowOf, sleep, statusOf, waitFor } from './half-harness.js';
 
 /**

@@ -16,10 +16,10 @@ import {
   signCheckRequest,
 } from '@outboxkit/core/internal';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
-import { topicRecordCount } from '../../../../test/support/kafka.js';
-import { startRelayProcess, type RelayProcess } from '../../../../test/support/relay-process.js';
+import { freshDatabase, kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { topicRecordCount } from '@outboxkit/test-support/kafka';
+import { startRelayProcess, type RelayProcess } from '@outboxkit/test-support/relay-process';
 import { rowOf, runCli, sleep, statusOf, waitFor } from './half-harness.js';
 
 /**

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidConfigError, InvalidMessageIdError, send, silentLogger } from '@outboxkit/core';
 import { CONSUMER_HEADERS, HEADERS } from '@outboxkit/core/internal';
 import { createOutboxAdmin, Relay, type OutboxAdmin } from '@outboxkit/kafka-relay';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { createTopic, kafkaClient, readTopic } from '../../../../test/support/kafka.js';
-import { startSilentServer } from '../../../../test/support/silent-server.js';
-import { waitFor } from '../../../../test/support/wait.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { createTopic, kafkaClient, readTopic } from '@outboxkit/test-support/kafka';
+import { startSilentServer } from '@outboxkit/test-support/silent-server';
+import { waitFor } from '@outboxkit/test-support/wait';
 
 /**
  * The OutboxAdmin against the real PostgreSQL and Kafka: what it reports and changes is what a

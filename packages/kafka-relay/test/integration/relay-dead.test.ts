@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { send } from '@outboxkit/core';
 import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic } from '../../../../test/support/kafka.js';
+import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic } from '@outboxkit/test-support/kafka';
 import { firstDeliveries, MESSAGE_ID, readAll, relayEnv, startRelay, stopRelay, waitFor, type StartedRelay } from './relay-support.js';
 
 const RELAY_BIN = fileURLToPath(new URL('../../bin/outbox-relay.js', import.meta.url));

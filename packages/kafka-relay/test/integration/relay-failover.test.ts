@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nudgeRelayAfterCommit } from '@outboxkit/core';
 import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import { uniqueName } from '../../../../test/support/servers.js';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic } from '../../../../test/support/kafka.js';
+import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { uniqueName } from '@outboxkit/test-support/servers';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic } from '@outboxkit/test-support/kafka';
 import {
   commitOrderProblems,
   createCounterTable,

@@ -3,9 +3,9 @@ import { nudgeRelayAfterCommit, silentLogger } from '@outboxkit/core';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
 import { startKafka } from '../../../../scripts/kafka.mjs';
-import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic } from '../../../../test/support/kafka.js';
+import { freshDatabase, uniqueName } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic } from '@outboxkit/test-support/kafka';
 import {
   commitOrderProblems,
   createCounterTable,

@@ -3,9 +3,9 @@ import { nudgeRelayAfterCommit, send, silentLogger } from '@outboxkit/core';
 import { insertMessages, prepareMessage } from '@outboxkit/core/internal';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import pg from 'pg';
-import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic } from '../../../../test/support/kafka.js';
+import { freshDatabase, uniqueName } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic } from '@outboxkit/test-support/kafka';
 import {
   commitOrderProblems,
   createCounterTable,

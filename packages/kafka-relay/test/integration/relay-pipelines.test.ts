@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nudgeRelayAfterCommit, silentLogger } from '@outboxkit/core';
 import { Relay, type RelayEvents } from '@outboxkit/kafka-relay';
 import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic } from '../../../../test/support/kafka.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic } from '@outboxkit/test-support/kafka';
 import {
   commitOrderProblems,
   createCounterTable,

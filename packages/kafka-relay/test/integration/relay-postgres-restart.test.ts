@@ -6,10 +6,10 @@ import { silentLogger } from '@outboxkit/core';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
 import { applyMigrations } from '../../../../scripts/migrate.mjs';
-import { startPrivatePostgres, type PrivatePostgres } from '../../../../test/support/private-postgres.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic } from '../../../../test/support/kafka.js';
-import { uniqueName } from '../../../../test/support/servers.js';
+import { startPrivatePostgres, type PrivatePostgres } from '@outboxkit/test-support/private-postgres';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic } from '@outboxkit/test-support/kafka';
+import { uniqueName } from '@outboxkit/test-support/servers';
 import {
   commitOrderProblems,
   createCounterTable,

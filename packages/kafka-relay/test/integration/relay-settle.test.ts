@@ -6,11 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AcknowledgementFailedError, createConsoleLogger, MessageStatus, silentLogger } from '@outboxkit/core';
 import { newMessageId } from '@outboxkit/core/internal';
 import { Relay } from '@outboxkit/kafka-relay';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic, readTopic, type ReadRecord } from '../../../../test/support/kafka.js';
-import { waitFor } from '../../../../test/support/wait.js';
+import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic, readTopic, type ReadRecord } from '@outboxkit/test-support/kafka';
+import { waitFor } from '@outboxkit/test-support/wait';
 import { sql } from './relay-support.js';
 
 let database: OutboxTestDatabase['database'];

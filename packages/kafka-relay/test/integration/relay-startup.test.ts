@@ -2,16 +2,16 @@
 // §4.9): the real `outbox-relay` bin as a child process, the real PostgreSQL and Kafka, and TCP
 // ports that accept and stay silent.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '@outboxkit/core';
 import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { RELAY_ENV_VARIABLES } from '../../src/cli/relay-env-variables.js';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
-import { startRelayProcess, type RelayProcess } from '../../../../test/support/relay-process.js';
-import { uniqueName } from '../../../../test/support/servers.js';
-import { startFreezableProxy, startSilentServer, type SilentServer } from '../../../../test/support/silent-server.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
+import { startRelayProcess, type RelayProcess } from '@outboxkit/test-support/relay-process';
+import { uniqueName } from '@outboxkit/test-support/servers';
+import { startFreezableProxy, startSilentServer, type SilentServer } from '@outboxkit/test-support/silent-server';
+import { fixtureFile } from '@outboxkit/test-support/fixture-files';
 import { relayEnv, startRelay, statusCounts, stopRelay, waitFor, type StartedRelay } from './relay-support.js';
 
 let database: OutboxTestDatabase['database'];
@@ -53,7 +53,7 @@ async function runToEnd(process: RelayProcess, timeoutMs = 30_000) {
 }
 
 /** Preloaded hook that announces when the bin starts loading the CLI's modules. */
-const ANNOUNCE_LOADING = fileURLToPath(new URL('../../../../test/support/fixtures/announce-cli-loading.mjs', import.meta.url));
+const ANNOUNCE_LOADING = fixtureFile('announce-cli-loading.mjs');
 const CLI_LOADING = 'outboxkit-test: loading the CLI modules';
 
 describe('outbox-relay command line', () => {

@@ -4,15 +4,15 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { send } from '@outboxkit/core';
 import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import { startRelayProcess, type RelayProcess } from '../../../../test/support/relay-process.js';
-import { topicRecordCount, toReadRecord, type ReadRecord } from '../../../../test/support/kafka.js';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { startRelayProcess, type RelayProcess } from '@outboxkit/test-support/relay-process';
+import { topicRecordCount, toReadRecord, type ReadRecord } from '@outboxkit/test-support/kafka';
 
 export type { ReadRecord };
 
-import { sleep } from '../../../../test/support/wait.js';
-export { sleep, waitFor } from '../../../../test/support/wait.js';
+import { sleep } from '@outboxkit/test-support/wait';
+export { sleep, waitFor } from '@outboxkit/test-support/wait';
 
 export async function sql<R = Record<string, unknown>>(url: string, text: string, values: unknown[] = []): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });

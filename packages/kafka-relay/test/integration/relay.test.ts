@@ -4,12 +4,12 @@ import { send, silentLogger } from '@outboxkit/core';
 import { HEADERS } from '@outboxkit/core/internal';
 import { Relay } from '@outboxkit/kafka-relay';
 import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import { kafkaBrokers, uniqueName } from '../../../../test/support/servers.js';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
-import { createTopic, readTopic, topicRecordCount, waitForRecordCount } from '../../../../test/support/kafka.js';
-import { startRelayProcess } from '../../../../test/support/relay-process.js';
-import { waitFor } from '../../../../test/support/wait.js';
+import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
+import { createTopic, readTopic, topicRecordCount, waitForRecordCount } from '@outboxkit/test-support/kafka';
+import { startRelayProcess } from '@outboxkit/test-support/relay-process';
+import { waitFor } from '@outboxkit/test-support/wait';
 
 let database: OutboxTestDatabase['database'];
 let prisma: PrismaClient;

@@ -10,8 +10,8 @@ import {
   newMessageId,
   signCheckRequest,
 } from '@outboxkit/core/internal';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import { uniqueName } from '../../../../test/support/servers.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { uniqueName } from '@outboxkit/test-support/servers';
 import { createPrismaOutbox } from '@outboxkit/prisma-adapter';
 import { OutboxModule } from '@outboxkit/nestjs';
 

@@ -25,8 +25,8 @@ import {
   getDefaultOutbox,
   signCheckRequest,
 } from '@outboxkit/core/internal';
-import { freshDatabase } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
+import { freshDatabase } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { InjectOutbox, InjectOutboxClient, OUTBOX, OutboxExplorer, OutboxModule } from '@outboxkit/nestjs';
 

@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransactionClosedError, silentLogger } from '@outboxkit/core';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
 
 let parts: Partial<OutboxTestDatabase> = {};
 let prisma: PrismaClient;

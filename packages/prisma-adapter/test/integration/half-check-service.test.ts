@@ -17,8 +17,8 @@ import {
   type HalfCheckEvents,
 } from '@outboxkit/core/internal';
 import { createPrismaHalfCheckService, createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
+import { freshDatabase, uniqueName } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
 
 /**
  * The back-check running on the application's own Prisma client (no Relay, no Kafka): the check

@@ -14,10 +14,10 @@ import {
 } from '@outboxkit/core';
 import { KEY_LOCK_NAMESPACE, insertMessages, prepareMessage } from '@outboxkit/core/internal';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
-import type { PrismaClient } from '../../../../test/support/prisma.js';
-import { uniqueName } from '../../../../test/support/servers.js';
-import { sleep, waitFor } from '../../../../test/support/wait.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
+import { uniqueName } from '@outboxkit/test-support/servers';
+import { sleep, waitFor } from '@outboxkit/test-support/wait';
 
 const TABLE = '"public"."outbox_message"';
 let parts: Partial<OutboxTestDatabase> = {};

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, silentLogger } from '@outboxkit/core';
 import { outboxkitSchema } from '@outboxkit/core/internal';
 import { createPrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
+import { freshDatabase, uniqueName } from '@outboxkit/test-support/servers';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
 import { createDatabase, dropDatabase } from '../../../../scripts/postgres.mjs';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark

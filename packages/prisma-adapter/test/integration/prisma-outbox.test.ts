@@ -8,8 +8,8 @@ import {
   silentLogger,
 } from '@outboxkit/core';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
+import { freshDatabase } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
 
 let database: Awaited<ReturnType<typeof freshDatabase>>;
 let prisma: PrismaClient;

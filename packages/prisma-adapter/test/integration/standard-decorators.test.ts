@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckerRegistry, collectInboxHandlers, silentLogger } from '@outboxkit/core';
 import { checkerMethodsOf } from '@outboxkit/core/internal';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, uniqueName } from '../../../../test/support/servers.js';
-import { createPrismaClient, type PrismaClient } from '../../../../test/support/prisma.js';
+import { freshDatabase, uniqueName } from '@outboxkit/test-support/servers';
+import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
 
 /**
  * outboxkit's decorators under TC39 standard decorators: a fixture compiled by the TypeScript

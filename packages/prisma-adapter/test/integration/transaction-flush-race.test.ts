@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransactionClosedError, TransactionClosingError } from '@outboxkit/core';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
 
 /**
  * docs/guarantees.md §4.7: a `send()` that returned an id has a row that commits with its

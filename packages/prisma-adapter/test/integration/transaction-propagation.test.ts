@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RollbackOnlyError, Transactional, send, transactional } from '@outboxkit/core';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '../../../../test/support/outbox-database.js';
+import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
 
 /**
  * docs/guarantees.md §4.8, on PostgreSQL through Prisma (legacy decorators here; the TC39
