@@ -1,25 +1,13 @@
 // In the repository's tests rather than prisma-adapter's: it runs the Relay of @outboxkit/kafka-relay too,
 // which the Prisma adapter does not depend on (.dependency-cruiser.cjs).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InboxMissingIdError, send, silentLogger, type ConsumedRecord } from '@outboxkit/core';
 import { Relay } from '@outboxkit/kafka-relay';
-import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
-import type { PrismaClient } from '@outboxkit/test-support/prisma';
 import { createTopic, kafkaClient, waitForRecordCount } from '@outboxkit/test-support/kafka';
 
-let database: OutboxTestDatabase['database'];
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
-
-beforeAll(async () => {
-  ({ database, prisma, outbox } = await openOutboxTestDatabase('ok_inbox'));
-});
-
-afterAll(async () => {
-  await closeOutboxTestDatabase({ database, prisma });
-});
+const { database, prisma, outbox } = useRelayFixture({ prefix: 'ok_inbox' });
 
 /** Consumes until `count` records were handled, never committing offsets (a crash before commit). */
 async function consumeOnce(topic: string, groupId: string, count: number, handle: (record: ConsumedRecord) => Promise<void>) {

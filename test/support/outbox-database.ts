@@ -1,20 +1,24 @@
 import { silentLogger } from '@outboxkit/core';
 import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { createPrismaClient, type PrismaClient } from './prisma.js';
-import { freshDatabase } from './servers.js';
+import { freshDatabase, type TestDatabase } from './servers.js';
 
 export interface OutboxTestDatabase {
-  database: Awaited<ReturnType<typeof freshDatabase>>;
+  database: TestDatabase;
   prisma: PrismaClient;
   outbox: PrismaOutbox<PrismaClient>;
+}
+
+/** The outbox every test uses on its client: no log output, not registered as the process's default. */
+export function quietOutbox(prisma: PrismaClient): PrismaOutbox<PrismaClient> {
+  return createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
 }
 
 /** A fresh database cloned from the migrated template, a Prisma client on it and a quiet outbox. */
 export async function openOutboxTestDatabase(prefix: string): Promise<OutboxTestDatabase> {
   const database = await freshDatabase(prefix);
   const prisma = createPrismaClient(database.url);
-  const outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
-  return { database, prisma, outbox };
+  return { database, prisma, outbox: quietOutbox(prisma) };
 }
 
 /** Disconnects and drops what openOutboxTestDatabase made; tolerates a failed open. */

@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopic, kafkaClient, readTopic, waitForRecordCount } from '@outboxkit/test-support/kafka';
-import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { kafkaClient, readTopic, waitForRecordCount } from '@outboxkit/test-support/kafka';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { startRelayProcess, type RelayProcess } from '@outboxkit/test-support/relay-process';
-import { freshDatabase, kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
 
 /**
  * The NestJS example end to end, as it is deployed: the Nest HTTP service, the outbox-relay
@@ -71,19 +71,18 @@ async function stop(child: Child | RelayProcess | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let prisma: PrismaClient;
+const {
+  database,
+  prisma,
+  topics: [topic],
+} = useRelayFixture({ prefix: 'ok_nest_e2e', topics: [{ prefix: 'orders.created', partitions: 3 }] });
 let relay: RelayProcess | undefined;
 let server: Child | undefined;
 let consumer: Child | undefined;
-const topic = uniqueName('orders.created');
 const group = uniqueName('inventory');
 
 beforeAll(async () => {
-  database = await freshDatabase('ok_nest_e2e');
-  prisma = createPrismaClient(database.url);
   await prisma.stockItem.create({ data: { sku: SKU, available: STOCK } });
-  await createTopic(topic, 3);
   const env = { DATABASE_URL: database.url, KAFKA_BROKERS: kafkaBrokers().join(','), ORDERS_TOPIC: topic, CONSUMER_GROUP: group };
   relay = startRelayProcess(env);
   server = startExample('src/main.ts', { ...env, PORT: '0' });
@@ -97,8 +96,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([stop(server), stop(consumer), stop(relay)]);
-  await prisma?.$disconnect();
-  await database?.drop();
 });
 
 describe('examples/nestjs-orders', () => {

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
-import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
-import { createTopic, readTopic } from '@outboxkit/test-support/kafka';
+import { kafkaBrokers } from '@outboxkit/test-support/servers';
+import { readTopic } from '@outboxkit/test-support/kafka';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { startRelayProcess, type RelayProcess } from '@outboxkit/test-support/relay-process';
 import { startPaymentProvider, type PaymentProvider } from '../src/payment-provider.js';
 
@@ -16,20 +16,19 @@ const EXAMPLE = fileURLToPath(new URL('..', import.meta.url));
 const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 const SECRET = 'payment-capture-example-secret';
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let prisma: PrismaClient;
+const {
+  database,
+  prisma,
+  topics: [topic],
+} = useRelayFixture({ prefix: 'ok_payments', topics: [{ prefix: 'payments.captured', partitions: 3 }] });
 let provider: PaymentProvider;
 let service: ChildProcess;
 let serviceUrl: string;
 let relay: RelayProcess;
-const topic = uniqueName('payments.captured');
 
 beforeAll(async () => {
-  database = await freshDatabase('ok_payments');
-  prisma = createPrismaClient(database.url);
   // The provider answers "slow" captures after 1.5 s; the service gives up after 0.5 s.
   provider = await startPaymentProvider({ slowMs: 1_500 });
-  await createTopic(topic, 3);
 
   service = spawn(TSX, ['src/server.ts'], {
     cwd: EXAMPLE,
@@ -73,8 +72,6 @@ afterAll(async () => {
   await relay?.exited;
   service?.kill('SIGTERM');
   await provider?.close();
-  await prisma?.$disconnect();
-  await database?.drop();
 });
 
 async function pay(orderId: string, behaviour: 'ok' | 'decline' | 'slow') {

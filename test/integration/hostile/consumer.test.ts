@@ -12,12 +12,11 @@ import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } fr
 import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
 import { createTopic, kafkaClient } from '@outboxkit/test-support/kafka';
 import {
-  consumerTestDatabase,
   produce,
   readRecords,
+  useConsumerTestDatabase,
   waitFor,
   writeEffect,
-  type ConsumerTestDatabase,
   type RawRecord,
 } from '../../../packages/kafka-relay/test/integration/consumer-harness.js';
 
@@ -32,15 +31,7 @@ import {
  *   applied exactly once, or goes to the dead-letter topic once, and nothing is written twice —
  *   and the partition keeps moving. (docs/guarantees.md §4.6, §4.7, §4.9)
  */
-let db: ConsumerTestDatabase;
-
-beforeAll(async () => {
-  db = await consumerTestDatabase('ok_hostile_consumer');
-});
-
-afterAll(async () => {
-  await db?.close();
-});
+const db = useConsumerTestDatabase('ok_hostile_consumer');
 
 type ErrorClass = abstract new (...args: never[]) => OutboxError;
 

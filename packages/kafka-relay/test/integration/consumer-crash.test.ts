@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
 import { createTopic } from '@outboxkit/test-support/kafka';
-import { committedOffset, consumerTestDatabase, produce, runTsx, waitFor, type ConsumerTestDatabase } from './consumer-harness.js';
+import { committedOffset, produce, runTsx, useConsumerTestDatabase, waitFor } from './consumer-harness.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/inbox-consumer-child.ts', import.meta.url));
 
-let db: ConsumerTestDatabase;
-
-beforeAll(async () => {
-  db = await consumerTestDatabase('ok_consumer_crash');
-});
-
-afterAll(async () => {
-  await db?.close();
-});
+const db = useConsumerTestDatabase('ok_consumer_crash');
 
 describe('inbox consumer killed between its transaction commit and its offset commit', () => {
   for (const mode of ['message', 'batch'] as const) {

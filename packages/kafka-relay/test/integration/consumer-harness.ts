@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { IHeaders } from 'kafkajs';
+import { afterEach } from 'vitest';
 import { silentLogger, type InboxHandlerContext } from '@outboxkit/core';
-import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, uniqueName } from '@outboxkit/test-support/servers';
-import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
+import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import type { PrismaClient } from '@outboxkit/test-support/prisma';
 import { kafkaClient, topicRecordCount, type ReadRecord } from '@outboxkit/test-support/kafka';
+import { openRelayFixture, useRelayFixture, type RelayFixture } from '@outboxkit/test-support/relay-fixture';
 
 /**
  * Shared by the consumer integration tests: a fresh database with an effect table that has NO
@@ -29,11 +32,17 @@ export interface ConsumerTestDatabase {
   close(): Promise<void>;
 }
 
+/** The file's consumer database, made before its tests and dropped after them (useRelayFixture). */
+export function useConsumerTestDatabase(prefix: string): ConsumerTestDatabase {
+  return consumerDatabaseOf(useRelayFixture({ prefix, schema: [EFFECT_TABLE_SQL] }));
+}
+
+/** A consumer database opened now; the caller closes it. */
 export async function consumerTestDatabase(prefix: string): Promise<ConsumerTestDatabase> {
-  const database = await freshDatabase(prefix);
-  const prisma = createPrismaClient(database.url);
-  await prisma.$executeRawUnsafe(EFFECT_TABLE_SQL);
-  const outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
+  return consumerDatabaseOf(await openRelayFixture({ prefix, schema: [EFFECT_TABLE_SQL] }));
+}
+
+function consumerDatabaseOf({ database, prisma, outbox, close }: RelayFixture): ConsumerTestDatabase {
   return {
     url: database.url,
     prisma,
@@ -42,11 +51,45 @@ export async function consumerTestDatabase(prefix: string): Promise<ConsumerTest
       consumer
         ? prisma.$queryRawUnsafe(`SELECT consumer, message_id, payload, attempt FROM consumer_effect WHERE consumer = $1 ORDER BY id`, consumer)
         : prisma.$queryRawUnsafe(`SELECT consumer, message_id, payload, attempt FROM consumer_effect ORDER BY id`),
-    close: async () => {
-      await prisma.$disconnect();
-      await database.drop();
-    },
+    close,
   };
+}
+
+/** Short fetch waits and a quick session: a test's consumer joins, rebalances and leaves in about a second. */
+export const FAST_CONSUMER = { maxWaitTimeInMs: 100, sessionTimeout: 6_000, heartbeatInterval: 500 };
+
+export type TestConsumerOptions = Omit<InboxConsumerOptions, 'outbox' | 'brokers'>;
+
+/**
+ * The inbox consumers of a test file, on `db`'s outbox and the run's broker, reading from the
+ * beginning, quiet, without receipt pruning, fast (FAST_CONSUMER) and with the file's `defaults`;
+ * every one made is stopped after the test (an afterEach) unless taken out of `running`.
+ */
+export function useInboxConsumers(db: ConsumerTestDatabase, defaults: Partial<TestConsumerOptions> = {}) {
+  const running: InboxConsumer[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((consumer) => consumer.stop()));
+  });
+  const newConsumer = (options: TestConsumerOptions): InboxConsumer => {
+    const consumer = createInboxConsumer({
+      outbox: db.outbox,
+      brokers: kafkaBrokers(),
+      fromBeginning: true,
+      retention: false,
+      logger: silentLogger,
+      consumer: FAST_CONSUMER,
+      ...defaults,
+      ...options,
+    });
+    running.push(consumer);
+    return consumer;
+  };
+  const startConsumer = async (options: TestConsumerOptions): Promise<InboxConsumer> => {
+    const consumer = newConsumer(options);
+    await consumer.start();
+    return consumer;
+  };
+  return { newConsumer, startConsumer, running };
 }
 
 /** A handler body that records its effect in the inbox transaction. */

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigResourceTypes } from 'kafkajs';
-import { NonRetryableError, silentLogger } from '@outboxkit/core';
+import { NonRetryableError } from '@outboxkit/core';
 import { HEADERS } from '@outboxkit/core/internal';
-import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
-import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { uniqueName } from '@outboxkit/test-support/servers';
 import { createTopic, kafkaClient } from '@outboxkit/test-support/kafka';
-import { consumerTestDatabase, produce, readRecords, waitFor, writeEffect, type ConsumerTestDatabase } from './consumer-harness.js';
+import { produce, readRecords, useConsumerTestDatabase, useInboxConsumers, waitFor, writeEffect } from './consumer-harness.js';
 
 /**
  * docs/guarantees.md §4.9: a record the broker accepted must be able to go the retry and
@@ -20,36 +19,8 @@ const BROKER_LIMIT = 1_048_588;
 /** Room left for the batch and record framing and the message-id header: the original fits, a copy with error headers does not. */
 const FRAMING = 400;
 
-let db: ConsumerTestDatabase;
-const running: InboxConsumer[] = [];
-
-beforeAll(async () => {
-  db = await consumerTestDatabase('ok_consumer_large');
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((consumer) => consumer.stop()));
-});
-
-afterAll(async () => {
-  await db?.close();
-});
-
-async function startConsumer(options: Omit<InboxConsumerOptions, 'outbox' | 'brokers'>): Promise<InboxConsumer> {
-  const consumer = createInboxConsumer({
-    outbox: db.outbox,
-    brokers: kafkaBrokers(),
-    fromBeginning: true,
-    retention: false,
-    logger: silentLogger,
-    consumer: { maxWaitTimeInMs: 100, sessionTimeout: 6_000, heartbeatInterval: 500 },
-    retry: { delayLevels: [100], firstDelayLevel: 1, maxReconsumeTimes: 1 },
-    ...options,
-  });
-  running.push(consumer);
-  await consumer.start();
-  return consumer;
-}
+const db = useConsumerTestDatabase('ok_consumer_large');
+const { startConsumer } = useInboxConsumers(db, { retry: { delayLevels: [100], firstDelayLevel: 1, maxReconsumeTimes: 1 } });
 
 /** A record whose value fills the broker's limit but for FRAMING bytes. */
 function largeRecord(id: string, n: string) {

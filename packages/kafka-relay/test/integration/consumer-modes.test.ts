@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   collectInboxHandlers,
   defineInboxHandler,
@@ -13,17 +13,9 @@ import { HEADERS } from '@outboxkit/core/internal';
 import { createInboxConsumer, type CommittedRecord, type InboxConsumer, type InboxConsumerMode } from '@outboxkit/kafka-relay';
 import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
 import { createTopic } from '@outboxkit/test-support/kafka';
-import { consumerTestDatabase, produce, waitFor, writeEffect, type ConsumerTestDatabase, type RawRecord } from './consumer-harness.js';
+import { produce, useConsumerTestDatabase, waitFor, writeEffect, type RawRecord } from './consumer-harness.js';
 
-let db: ConsumerTestDatabase;
-
-beforeAll(async () => {
-  db = await consumerTestDatabase('ok_consumer_modes');
-});
-
-afterAll(async () => {
-  await db?.close();
-});
+const db = useConsumerTestDatabase('ok_consumer_modes');
 
 /** For records of other producers: the order id in the payload, if there is one. */
 const orderIdOf = (record: ConsumedRecord) => {

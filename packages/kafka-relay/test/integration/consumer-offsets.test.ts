@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger, type InboxHandlerContext } from '@outboxkit/core';
+import { describe, expect, it } from 'vitest';
+import type { InboxHandlerContext } from '@outboxkit/core';
 import { HEADERS } from '@outboxkit/core/internal';
-import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
-import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { uniqueName } from '@outboxkit/test-support/servers';
 import { createTopic } from '@outboxkit/test-support/kafka';
-import { committedOffset, consumerTestDatabase, produce, waitFor, writeEffect, type ConsumerTestDatabase } from './consumer-harness.js';
+import { committedOffset, produce, useConsumerTestDatabase, useInboxConsumers, waitFor, writeEffect } from './consumer-harness.js';
 
 /**
  * Offsets are committed periodically (and on stop), not per transaction, and message mode runs
@@ -14,34 +13,8 @@ import { committedOffset, consumerTestDatabase, produce, waitFor, writeEffect, t
  * commits what was resolved, per-key order is kept, and every effect happens once.
  */
 
-let db: ConsumerTestDatabase;
-const running: InboxConsumer[] = [];
-
-beforeAll(async () => {
-  db = await consumerTestDatabase('ok_consumer_offsets');
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((consumer) => consumer.stop()));
-});
-
-afterAll(async () => {
-  await db?.close();
-});
-
-function consumerFor(options: Omit<InboxConsumerOptions, 'outbox' | 'brokers'>): InboxConsumer {
-  const consumer = createInboxConsumer({
-    outbox: db.outbox,
-    brokers: kafkaBrokers(),
-    fromBeginning: true,
-    retention: false,
-    logger: silentLogger,
-    consumer: { maxWaitTimeInMs: 100, sessionTimeout: 6_000, heartbeatInterval: 500 },
-    ...options,
-  });
-  running.push(consumer);
-  return consumer;
-}
+const db = useConsumerTestDatabase('ok_consumer_offsets');
+const { newConsumer: consumerFor } = useInboxConsumers(db);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const KEYS = ['k0', 'k1', 'k2', 'k3'];

@@ -1,44 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NonRetryableError, silentLogger, type InboxHandlerContext } from '@outboxkit/core';
+import { describe, expect, it } from 'vitest';
+import { NonRetryableError, type InboxHandlerContext } from '@outboxkit/core';
 import { CONSUMER_HEADERS, HEADERS } from '@outboxkit/core/internal';
-import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
 import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
 import { createTopic, waitForRecordCount } from '@outboxkit/test-support/kafka';
-import { consumerTestDatabase, produce, readRecords, runNode, waitFor, writeEffect, type ConsumerTestDatabase } from './consumer-harness.js';
+import { produce, readRecords, runNode, useConsumerTestDatabase, useInboxConsumers, waitFor, writeEffect } from './consumer-harness.js';
 
 const RELAY_BIN = fileURLToPath(new URL('../../bin/outbox-relay.js', import.meta.url));
 
-let db: ConsumerTestDatabase;
-const running: InboxConsumer[] = [];
-
-beforeAll(async () => {
-  db = await consumerTestDatabase('ok_consumer_retry');
-});
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((consumer) => consumer.stop()));
-});
-
-afterAll(async () => {
-  await db?.close();
-});
-
-async function startConsumer(options: Omit<InboxConsumerOptions, 'outbox' | 'brokers'>): Promise<InboxConsumer> {
-  const consumer = createInboxConsumer({
-    outbox: db.outbox,
-    brokers: kafkaBrokers(),
-    fromBeginning: true,
-    retention: false,
-    logger: silentLogger,
-    consumer: { maxWaitTimeInMs: 100, sessionTimeout: 6_000, heartbeatInterval: 500 },
-    ...options,
-  });
-  running.push(consumer);
-  await consumer.start();
-  return consumer;
-}
+const db = useConsumerTestDatabase('ok_consumer_retry');
+const { startConsumer } = useInboxConsumers(db);
 
 const withId = (id: string, value: unknown) => ({ key: id, value: JSON.stringify(value), headers: { [HEADERS.messageId]: id } });
 

@@ -1,56 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AssignerProtocol, type Consumer, type PartitionAssigner } from 'kafkajs';
-import { silentLogger, type InboxHandlerContext, type Logger } from '@outboxkit/core';
+import type { InboxHandlerContext, Logger } from '@outboxkit/core';
 import { CONSUMER_HEADERS, HEADERS } from '@outboxkit/core/internal';
-import { createInboxConsumer, type InboxConsumer, type InboxConsumerOptions } from '@outboxkit/kafka-relay';
-import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import type { InboxConsumer } from '@outboxkit/kafka-relay';
+import { uniqueName } from '@outboxkit/test-support/servers';
 import { createTopic, kafkaClient } from '@outboxkit/test-support/kafka';
-import { consumerTestDatabase, produce, readRecords, waitFor, writeEffect, type ConsumerTestDatabase } from './consumer-harness.js';
+import { FAST_CONSUMER, produce, readRecords, useConsumerTestDatabase, useInboxConsumers, waitFor, writeEffect } from './consumer-harness.js';
 
 /**
  * docs/guarantees.md §4.9 and §4.6 at the consumer's boundary: no header content and no thrown
  * value may stop a partition, lose an effect, or leave the group dead while the process lives.
  */
 
-let db: ConsumerTestDatabase;
-const running: InboxConsumer[] = [];
+const db = useConsumerTestDatabase('ok_consumer_stalls');
 const foreign: Consumer[] = [];
 
-beforeAll(async () => {
-  db = await consumerTestDatabase('ok_consumer_stalls');
-});
-
+// Registered before the inbox consumers' afterEach, so it runs after it (afterEach hooks run
+// last registered first): the inbox consumers stop, then the foreign members leave.
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((consumer) => consumer.stop()));
   await Promise.all(foreign.splice(0).map((consumer) => consumer.disconnect()));
 });
-
-afterAll(async () => {
-  await db?.close();
-});
-
-const FAST_CONSUMER = { maxWaitTimeInMs: 100, sessionTimeout: 6_000, heartbeatInterval: 500 };
-
-function newConsumer(options: Omit<InboxConsumerOptions, 'outbox' | 'brokers'>): InboxConsumer {
-  const consumer = createInboxConsumer({
-    outbox: db.outbox,
-    brokers: kafkaBrokers(),
-    fromBeginning: true,
-    retention: false,
-    logger: silentLogger,
-    consumer: FAST_CONSUMER,
-    ...options,
-  });
-  running.push(consumer);
-  return consumer;
-}
-
-async function startConsumer(options: Omit<InboxConsumerOptions, 'outbox' | 'brokers'>): Promise<InboxConsumer> {
-  const consumer = newConsumer(options);
-  await consumer.start();
-  return consumer;
-}
+const { newConsumer, startConsumer, running } = useInboxConsumers(db);
 
 const record = (id: Buffer | string, value: unknown) => ({ key: null, value: JSON.stringify(value), headers: { [HEADERS.messageId]: id } });
 

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckerRegistry, silentLogger } from '@outboxkit/core';
 import { HEADERS, type HalfCheckEvents } from '@outboxkit/core/internal';
 import { Relay } from '@outboxkit/kafka-relay';
-import { freshDatabase, kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
-import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { createTopic, readTopic } from '@outboxkit/test-support/kafka';
 import { startScript, waitFor } from './half-harness.js';
 
@@ -18,16 +18,13 @@ const COUNT = 10;
 /** The producer's local transactions time out after 5 s (half-producer.ts); the checker waits longer before saying ROLLBACK. */
 const LOCAL_TIMEOUT_MS = 5_000;
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let prisma: PrismaClient;
+const { database, prisma } = useRelayFixture({ prefix: 'ok_half_crash' });
 let relay: Relay;
 const registry = new CheckerRegistry();
 const EXTERNAL_GROUP = uniqueName('orders-ext');
 const checked: Array<HalfCheckEvents['half:checked']> = [];
 
 beforeAll(async () => {
-  database = await freshDatabase('ok_half_crash');
-  prisma = createPrismaClient(database.url);
   // The user's checker for the external mode: the order exists → COMMIT; it does not, and the
   // local transaction can no longer be running → ROLLBACK; otherwise UNKNOWN (ask again later).
   registry.register(EXTERNAL_GROUP, async (message) => {
@@ -47,8 +44,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await relay?.stop();
-  await prisma?.$disconnect();
-  await database?.drop();
 });
 
 async function crashProducer(mode: 'external' | 'database', group: string, topic: string) {

@@ -15,9 +15,8 @@ import {
 } from '@outboxkit/core';
 import { HEADERS, type HalfCheckEvents } from '@outboxkit/core/internal';
 import { Relay } from '@outboxkit/kafka-relay';
-import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
-import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { createTopic, readTopic, topicRecordCount } from '@outboxkit/test-support/kafka';
 import { rowOf, sleep, statusOf, waitFor } from './half-harness.js';
 
@@ -25,9 +24,7 @@ import { rowOf, sleep, statusOf, waitFor } from './half-harness.js';
  * Half messages with the relay in the application's process: the checkers are registered in a
  * CheckerRegistry the relay's check service asks directly. Real PostgreSQL, real Kafka.
  */
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
+const { database, prisma, outbox } = useRelayFixture({ prefix: 'ok_half' });
 let relay: Relay;
 const registry = new CheckerRegistry();
 const GROUP = uniqueName('payments');
@@ -38,9 +35,6 @@ const checkerCalls: HalfMessageView[] = [];
 const checked: Array<HalfCheckEvents['half:checked']> = [];
 
 beforeAll(async () => {
-  database = await freshDatabase('ok_half');
-  prisma = createPrismaClient(database.url);
-  outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
   registry.register(GROUP, (message) => {
     checkerCalls.push(message);
     return answers.get(message.transactionId) ?? 'UNKNOWN';
@@ -67,8 +61,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await relay?.stop();
-  await prisma?.$disconnect();
-  await database?.drop();
 });
 
 /** A committed same-transaction message on another topic: once published, the relay has run past earlier rows. */

@@ -15,9 +15,8 @@ import {
   newMessageId,
   signCheckRequest,
 } from '@outboxkit/core/internal';
-import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { freshDatabase, kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
-import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { topicRecordCount } from '@outboxkit/test-support/kafka';
 import { startRelayProcess, type RelayProcess } from '@outboxkit/test-support/relay-process';
 import { rowOf, runCli, sleep, statusOf, waitFor } from './half-harness.js';
@@ -31,9 +30,7 @@ import { rowOf, runCli, sleep, statusOf, waitFor } from './half-harness.js';
 const SECRET = 'sidecar-test-secret-0123456789';
 const MAX_CHECKS = 3;
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
+const { database, prisma, outbox } = useRelayFixture({ prefix: 'ok_half_sidecar' });
 let server: Server;
 let checkerUrl: string;
 let relay: RelayProcess | undefined;
@@ -68,10 +65,6 @@ async function stopRelay(): Promise<void> {
 }
 
 beforeAll(async () => {
-  database = await freshDatabase('ok_half_sidecar');
-  prisma = createPrismaClient(database.url);
-  outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
-
   // Instance A has the checker; instance B (an older deploy) has none for the group yet.
   const withChecker = new CheckerRegistry();
   withChecker.register(GROUP, (message) => {
@@ -105,8 +98,6 @@ afterAll(async () => {
     await relay.exited;
   }
   await new Promise((resolve) => server?.close(resolve));
-  await prisma?.$disconnect();
-  await database?.drop();
 });
 
 describe('sidecar mode: the relay in its own process, the checker behind HTTP', () => {

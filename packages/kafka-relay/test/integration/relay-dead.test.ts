@@ -1,28 +1,16 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { send } from '@outboxkit/core';
-import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
-import type { PrismaClient } from '@outboxkit/test-support/prisma';
 import { createTopic } from '@outboxkit/test-support/kafka';
 import { firstDeliveries, MESSAGE_ID, readAll, relayEnv, startRelay, stopRelay, waitFor, type StartedRelay } from './relay-support.js';
 
 const RELAY_BIN = fileURLToPath(new URL('../../bin/outbox-relay.js', import.meta.url));
 
-let database: OutboxTestDatabase['database'];
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
-
-beforeAll(async () => {
-  ({ database, prisma, outbox } = await openOutboxTestDatabase('ok_relay_dead'));
-});
-
-afterAll(async () => {
-  await closeOutboxTestDatabase({ database, prisma });
-});
+const { database, prisma, outbox } = useRelayFixture({ prefix: 'ok_relay_dead' });
 
 /** Runs `outbox-relay <args>` to completion; stdout lines and the exit code. */
 function cli(args: string[]): Promise<{ code: number | null; lines: string[]; stderr: string }> {

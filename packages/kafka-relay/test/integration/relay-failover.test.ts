@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nudgeRelayAfterCommit } from '@outboxkit/core';
-import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { uniqueName } from '@outboxkit/test-support/servers';
-import type { PrismaClient } from '@outboxkit/test-support/prisma';
 import { createTopic } from '@outboxkit/test-support/kafka';
 import {
   commitOrderProblems,
-  createCounterTable,
+  COUNTER_TABLE_SQL,
   firstDeliveries,
   MESSAGE_ID,
   readAll,
@@ -21,18 +19,7 @@ import {
   type StartedRelay,
 } from './relay-support.js';
 
-let database: OutboxTestDatabase['database'];
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
-
-beforeAll(async () => {
-  ({ database, prisma, outbox } = await openOutboxTestDatabase('ok_relay_failover'));
-  await createCounterTable(database.url);
-});
-
-afterAll(async () => {
-  await closeOutboxTestDatabase({ database, prisma });
-});
+const { database, outbox } = useRelayFixture({ prefix: 'ok_relay_failover', schema: [COUNTER_TABLE_SQL] });
 
 const LEASE_MS = 3000;
 const HEARTBEAT_MS = 750;

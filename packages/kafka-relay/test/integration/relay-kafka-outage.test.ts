@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nudgeRelayAfterCommit, silentLogger } from '@outboxkit/core';
-import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
+import { nudgeRelayAfterCommit } from '@outboxkit/core';
 // @ts-expect-error plain ESM helpers shared with the demo and the benchmark
 import { startKafka } from '../../../../scripts/kafka.mjs';
-import { freshDatabase, uniqueName } from '@outboxkit/test-support/servers';
-import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { uniqueName } from '@outboxkit/test-support/servers';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { createTopic } from '@outboxkit/test-support/kafka';
 import {
   commitOrderProblems,
-  createCounterTable,
+  COUNTER_TABLE_SQL,
   firstDeliveries,
   MESSAGE_ID,
   readAll,
@@ -30,22 +29,15 @@ interface BrokerHandle {
   stop(): Promise<void>;
 }
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
+const { database, outbox } = useRelayFixture({ prefix: 'ok_relay_outage', schema: [COUNTER_TABLE_SQL] });
 // A broker of this test's own, so stopping it disturbs no other test.
 let broker: BrokerHandle;
 
 beforeAll(async () => {
-  [database, broker] = await Promise.all([freshDatabase('ok_relay_outage'), startKafka() as Promise<BrokerHandle>]);
-  await createCounterTable(database.url);
-  prisma = createPrismaClient(database.url);
-  outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
+  broker = (await startKafka()) as BrokerHandle;
 });
 
 afterAll(async () => {
-  await prisma?.$disconnect();
-  await database?.drop();
   await broker?.stop();
 });
 

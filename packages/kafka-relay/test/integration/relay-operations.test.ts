@@ -1,24 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nudgeRelayAfterCommit, send, silentLogger } from '@outboxkit/core';
 import { Relay } from '@outboxkit/kafka-relay';
-import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
-import type { PrismaClient } from '@outboxkit/test-support/prisma';
 import { createTopic } from '@outboxkit/test-support/kafka';
 import { MESSAGE_ID, readAll, relayEnv, sleep, sql, startRelay, statusCounts, stopRelay, waitFor, type StartedRelay } from './relay-support.js';
 
-let database: OutboxTestDatabase['database'];
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
-
-beforeAll(async () => {
-  ({ database, prisma, outbox } = await openOutboxTestDatabase('ok_relay_ops'));
-});
-
-afterAll(async () => {
-  await closeOutboxTestDatabase({ database, prisma });
-});
+const { database, prisma, outbox } = useRelayFixture({ prefix: 'ok_relay_ops' });
 
 function metricValue(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nudgeRelayAfterCommit, send, silentLogger } from '@outboxkit/core';
+import { describe, expect, it } from 'vitest';
+import { send } from '@outboxkit/core';
 import { insertMessages, prepareMessage } from '@outboxkit/core/internal';
-import { createPrismaOutbox, type PrismaOutbox } from '@outboxkit/prisma-adapter';
 import pg from 'pg';
-import { freshDatabase, uniqueName } from '@outboxkit/test-support/servers';
-import { createPrismaClient, type PrismaClient } from '@outboxkit/test-support/prisma';
+import { uniqueName } from '@outboxkit/test-support/servers';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { createTopic } from '@outboxkit/test-support/kafka';
 import {
   commitOrderProblems,
-  createCounterTable,
+  COUNTER_TABLE_SQL,
   firstDeliveries,
   MESSAGE_ID,
   readAll,
@@ -23,24 +22,7 @@ import {
   type StartedRelay,
 } from './relay-support.js';
 
-let database: Awaited<ReturnType<typeof freshDatabase>>;
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
-let stopNudging: () => void;
-
-beforeAll(async () => {
-  database = await freshDatabase('ok_relay_order');
-  await createCounterTable(database.url);
-  prisma = createPrismaClient(database.url);
-  outbox = createPrismaOutbox(prisma, { logger: silentLogger, registerAsDefault: false });
-  stopNudging = nudgeRelayAfterCommit(outbox.events, outbox.executor);
-});
-
-afterAll(async () => {
-  stopNudging?.();
-  await prisma?.$disconnect();
-  await database?.drop();
-});
+const { database, prisma, outbox } = useRelayFixture({ prefix: 'ok_relay_order', schema: [COUNTER_TABLE_SQL], nudgeRelay: true });
 
 describe('relay ordering across instances', () => {
   it('three relay processes and concurrent writers over interleaved keys: everything published, per-key Kafka order = commit order', async () => {

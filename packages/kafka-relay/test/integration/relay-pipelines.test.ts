@@ -2,17 +2,15 @@
 // instance in flight at once over disjoint shares of its partitions, their sends taking turns on
 // the one idempotent producer. What must still hold: nothing lost, per-key order = commit order,
 // also with several instances; and the `relay:batch:acked` event names every published id.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nudgeRelayAfterCommit, silentLogger } from '@outboxkit/core';
 import { Relay, type RelayEvents } from '@outboxkit/kafka-relay';
-import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
-import type { PrismaClient } from '@outboxkit/test-support/prisma';
 import { createTopic } from '@outboxkit/test-support/kafka';
 import {
   commitOrderProblems,
-  createCounterTable,
+  COUNTER_TABLE_SQL,
   firstDeliveries,
   MESSAGE_ID,
   readAll,
@@ -26,18 +24,7 @@ import {
   type StartedRelay,
 } from './relay-support.js';
 
-let database: OutboxTestDatabase['database'];
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
-
-beforeAll(async () => {
-  ({ database, prisma, outbox } = await openOutboxTestDatabase('ok_relay_lanes'));
-  await createCounterTable(database.url);
-});
-
-afterAll(async () => {
-  await closeOutboxTestDatabase({ database, prisma });
-});
+const { database, outbox } = useRelayFixture({ prefix: 'ok_relay_lanes', schema: [COUNTER_TABLE_SQL] });
 
 const hrtimeMs = () => Number(process.hrtime.bigint()) / 1e6;
 

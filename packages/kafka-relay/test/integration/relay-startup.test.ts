@@ -4,33 +4,24 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '@outboxkit/core';
-import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
 import { RELAY_ENV_VARIABLES } from '../../src/cli/relay-env-variables.js';
-import { closeOutboxTestDatabase, openOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
-import type { PrismaClient } from '@outboxkit/test-support/prisma';
 import { startRelayProcess, type RelayProcess } from '@outboxkit/test-support/relay-process';
 import { uniqueName } from '@outboxkit/test-support/servers';
 import { startFreezableProxy, startSilentServer, type SilentServer } from '@outboxkit/test-support/silent-server';
 import { fixtureFile } from '@outboxkit/test-support/fixture-files';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { relayEnv, startRelay, statusCounts, stopRelay, waitFor, type StartedRelay } from './relay-support.js';
 
-let database: OutboxTestDatabase['database'];
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
+const { database, outbox } = useRelayFixture({ prefix: 'ok_relay_startup' });
 let silentDatabase: SilentServer;
 let silentKafka: SilentServer;
 
 beforeAll(async () => {
-  [{ database, prisma, outbox }, silentDatabase, silentKafka] = await Promise.all([
-    openOutboxTestDatabase('ok_relay_startup'),
-    startSilentServer(),
-    startSilentServer(),
-  ]);
+  [silentDatabase, silentKafka] = await Promise.all([startSilentServer(), startSilentServer()]);
 });
 
 afterAll(async () => {
   await Promise.all([silentDatabase?.close(), silentKafka?.close()]);
-  await closeOutboxTestDatabase({ database, prisma });
 });
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

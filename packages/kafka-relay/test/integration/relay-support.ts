@@ -25,8 +25,11 @@ export async function sql<R = Record<string, unknown>>(url: string, text: string
 }
 
 /** Per-key counters, incremented under the row lock in the business transaction: n follows commit order. */
+/** The writers' per-key counters (writeCounted, writeConcurrently). */
+export const COUNTER_TABLE_SQL = 'CREATE TABLE IF NOT EXISTS key_counter (key text PRIMARY KEY, n int NOT NULL)';
+
 export async function createCounterTable(url: string): Promise<void> {
-  await sql(url, 'CREATE TABLE IF NOT EXISTS key_counter (key text PRIMARY KEY, n int NOT NULL)');
+  await sql(url, COUNTER_TABLE_SQL);
 }
 
 export interface CountedValue {

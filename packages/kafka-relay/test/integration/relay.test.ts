@@ -1,27 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { send, silentLogger } from '@outboxkit/core';
 import { HEADERS } from '@outboxkit/core/internal';
 import { Relay } from '@outboxkit/kafka-relay';
-import type { PrismaOutbox } from '@outboxkit/prisma-adapter';
-import { openOutboxTestDatabase, closeOutboxTestDatabase, type OutboxTestDatabase } from '@outboxkit/test-support/outbox-database';
+import { useRelayFixture } from '@outboxkit/test-support/relay-fixture';
 import { kafkaBrokers, uniqueName } from '@outboxkit/test-support/servers';
-import type { PrismaClient } from '@outboxkit/test-support/prisma';
 import { createTopic, readTopic, topicRecordCount, waitForRecordCount } from '@outboxkit/test-support/kafka';
 import { startRelayProcess } from '@outboxkit/test-support/relay-process';
 import { waitFor } from '@outboxkit/test-support/wait';
 
-let database: OutboxTestDatabase['database'];
-let prisma: PrismaClient;
-let outbox: PrismaOutbox<PrismaClient>;
-
-beforeAll(async () => {
-  ({ database, prisma, outbox } = await openOutboxTestDatabase('ok_relay'));
-});
-
-afterAll(async () => {
-  await closeOutboxTestDatabase({ database, prisma });
-});
+const { database, prisma, outbox } = useRelayFixture({ prefix: 'ok_relay' });
 
 
 describe('Relay on PostgreSQL and Kafka', () => {
