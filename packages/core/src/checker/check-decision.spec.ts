@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CheckerFailedError, CheckerUnavailableError } from '../errors.js';
-import { answerFromError, fixedCheckSchedule, planCheck } from './check-decision.js';
+import { answerFromError, fixedCheckSchedule, MARKER_FENCE_NOTE, planCheck } from './check-decision.js';
 
 const context = { checkCount: 0, maxChecks: 3, schedule: fixedCheckSchedule(30_000) };
 
@@ -46,6 +46,24 @@ describe('planCheck', () => {
     const schedule = (n: number) => 1000 * 2 ** n;
     expect(planCheck({ kind: 'answered', state: 'UNKNOWN' }, { ...context, checkCount: 1, schedule })).toMatchObject({ nextCheckInMs: 4000 });
     expect(planCheck({ kind: 'unreachable', error: 'x' }, { ...context, checkCount: 1, schedule })).toMatchObject({ nextCheckInMs: 2000 });
+  });
+
+  it('commits on a present marker, reports a fence\'s rollback as applied, and leaves a row decided meanwhile alone', () => {
+    expect(planCheck({ kind: 'marker', outcome: 'present' }, context)).toEqual({
+      action: 'resolve', result: 'COMMIT', decision: 'COMMIT', note: "committed: its local transaction's marker is present",
+    });
+    expect(planCheck({ kind: 'marker', outcome: 'fenced' }, context)).toEqual({
+      action: 'resolved', result: 'ROLLBACK', decision: 'ROLLBACK', note: MARKER_FENCE_NOTE,
+    });
+    expect(planCheck({ kind: 'marker', outcome: 'settled' }, context)).toMatchObject({ action: 'none' });
+  });
+
+  it('never counts nor parks a marker check, whatever checks the row had', () => {
+    const used = { ...context, checkCount: context.maxChecks };
+    for (const outcome of ['present', 'fenced', 'settled'] as const) {
+      const plan = planCheck({ kind: 'marker', outcome }, used);
+      expect(plan.action).not.toBe('defer');
+    }
   });
 
   it('tells an unreachable checker from a failing one', () => {

@@ -14,11 +14,27 @@ export function fixedCheckSchedule(intervalMs: number): CheckSchedule {
   return () => intervalMs;
 }
 
-/** What a checker call produced. */
+/**
+ * What the marker check found, for a message whose local transaction ran in the outbox's own
+ * database (it writes a marker in that transaction; see fence-half-message.ts):
+ * - `present`: the marker is there, so the local transaction committed;
+ * - `fenced`: no marker after the deadline, so the check wrote one itself and rolled the message
+ *   back in the same statement (MARKER_FENCE_NOTE is that statement's note);
+ * - `settled`: neither: the fence found the row already decided (by an operator, say).
+ */
+export type MarkerOutcome = 'present' | 'fenced' | 'settled';
+
+/** The note the marker check's fence writes on the message it rolls back. */
+export const MARKER_FENCE_NOTE = 'rolled back: no marker of its local transaction after its deadline';
+
+const MARKER_COMMIT_NOTE = "committed: its local transaction's marker is present";
+
+/** What a checker call produced, or what the marker check found. */
 export type CheckAnswer =
   | { kind: 'answered'; state: LocalTransactionState }
   | { kind: 'failed'; error: unknown }
-  | { kind: 'unreachable'; error: unknown };
+  | { kind: 'unreachable'; error: unknown }
+  | { kind: 'marker'; outcome: MarkerOutcome };
 
 /** Turns what the checker call threw into an answer: "no checker reachable" is not the checker failing. */
 export function answerFromError(error: unknown): CheckAnswer {
@@ -26,7 +42,12 @@ export function answerFromError(error: unknown): CheckAnswer {
 }
 
 export type CheckPlan =
+  /** Apply the decision (compare-and-set: the first final decision wins). */
   | { action: 'resolve'; result: 'COMMIT' | 'ROLLBACK'; decision: HalfDecision; note: string }
+  /** The decision is applied already (the marker check's fence did it): count it and report it. */
+  | { action: 'resolved'; result: 'ROLLBACK'; decision: 'ROLLBACK'; note: string }
+  /** The row was decided elsewhere meanwhile: nothing to apply, count or report. */
+  | { action: 'none'; note: string }
   | {
       action: 'defer';
       result: 'UNKNOWN' | 'ERROR' | 'UNREACHABLE';
@@ -52,11 +73,14 @@ export interface PlanContext {
  *   `maxChecks` parks the row instead (never discards it);
  * - reaching no checker at all does not count (RocketMQ counts it, and parks messages during an
  *   application outage: apache/rocketmq #8311, #9320) and never parks;
+ * - a marker check never counts: a present marker commits, a fence has rolled back, a row found
+ *   decided meanwhile is left alone;
  * - an answer that is not a state (`'commit'`, `undefined`, an object — a `CheckerResolver` of the
  *   user's may return anything) is a failed check: it counts, and is never taken for a decision.
  */
 export function planCheck(given: CheckAnswer, context: PlanContext): CheckPlan {
   const answer = validAnswer(given);
+  if (answer.kind === 'marker') return planMarker(answer.outcome);
   if (answer.kind === 'answered' && answer.state !== 'UNKNOWN') {
     return {
       action: 'resolve',
@@ -86,6 +110,17 @@ export function planCheck(given: CheckAnswer, context: PlanContext): CheckPlan {
     nextCheckInMs: context.schedule(checks),
     note: park ? `parked after ${checks} of ${context.maxChecks} checks; last: ${last}` : `check ${checks} of ${context.maxChecks}: ${last}`,
   };
+}
+
+function planMarker(outcome: MarkerOutcome): CheckPlan {
+  switch (outcome) {
+    case 'present':
+      return { action: 'resolve', result: 'COMMIT', decision: 'COMMIT', note: MARKER_COMMIT_NOTE };
+    case 'fenced':
+      return { action: 'resolved', result: 'ROLLBACK', decision: 'ROLLBACK', note: MARKER_FENCE_NOTE };
+    case 'settled':
+      return { action: 'none', note: 'not decided by this check: the row was decided meanwhile' };
+  }
 }
 
 /** An "answer" outside COMMIT / ROLLBACK / UNKNOWN becomes the checker failing. */

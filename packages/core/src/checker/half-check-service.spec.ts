@@ -100,4 +100,68 @@ describe('HalfCheckService', () => {
     expect(missing.statements[1]!.text).toContain('WITH fence AS (INSERT INTO');
     expect(service.stats).toMatchObject({ markerChecks: 1, checks: { ROLLBACK: 1 }, resolved: { ROLLBACK: 1 } });
   });
+
+  it('records nothing for a marker row the fence finds decided meanwhile', async () => {
+    const statements: SqlStatement[] = [];
+    let claimed = false;
+    const executor: SqlExecutor = {
+      async query<Row>(statement: SqlStatement): Promise<Row[]> {
+        if (statement.text.includes('WITH due AS')) {
+          if (claimed) return [];
+          claimed = true;
+          return [row({ marker_check: true })] as Row[];
+        }
+        statements.push(statement);
+        return []; // no marker, and the fence updates no HALF row
+      },
+      async execute(): Promise<number> {
+        return 0;
+      },
+    };
+    const service = new HalfCheckService({ ...options, executor, checker: new CheckerRegistry() });
+    const checked: unknown[] = [];
+    service.events.on('half:checked', (e) => checked.push(e));
+    await service.checkOnce();
+    expect(statements.map((s) => s.text.slice(0, 20))).toEqual(['SELECT 1 AS found FR', 'WITH fence AS (INSER', 'SELECT 1 AS found FR']);
+    expect(checked).toEqual([]);
+    expect(service.stats).toMatchObject({ markerChecks: 1, checks: { COMMIT: 0, ROLLBACK: 0 }, resolved: { COMMIT: 0, ROLLBACK: 0 } });
+  });
+
+  it('runs its passes and age gauge while started, counts a failed pass, and stops', async () => {
+    let claims = 0;
+    let fail = true;
+    const executor: SqlExecutor = {
+      async query<Row>(statement: SqlStatement): Promise<Row[]> {
+        if (statement.text.includes('WITH due AS')) {
+          claims += 1;
+          if (fail) {
+            fail = false;
+            throw new Error('database down');
+          }
+          return [];
+        }
+        return [{ total: 0, parked: 0, oldest_age_ms: 0, le_counts: [] }] as Row[];
+      },
+      async execute(): Promise<number> {
+        return 0;
+      },
+    };
+    const service = new HalfCheckService({ ...options, executor, checker: new CheckerRegistry(), pollIntervalMs: 5, backoff: () => 1 });
+    const errors: unknown[] = [];
+    service.events.on('half:check-error', (e) => errors.push(e));
+    service.start();
+    expect(service.isRunning).toBe(true);
+    const deadline = Date.now() + 10_000;
+    while (!(service.stats.passes >= 2 && service.stats.ages)) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for passes and an age snapshot');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await service.stop();
+    expect(service.isRunning).toBe(false);
+    expect(service.stats.failures).toBe(1);
+    expect(errors).toEqual([{ error: new Error('database down'), consecutiveFailures: 1 }]);
+    const after = claims;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(claims).toBe(after);
+  });
 });

@@ -1,6 +1,7 @@
 import { CheckerFailedError } from '../errors.js';
 import { TypedEvents } from '../events.js';
 import { applyHalfDecision } from '../half/apply-half-decision.js';
+import { BackgroundLoop } from '../lifecycle/background-loop.js';
 import type { LocalTransactionState } from '../half/local-transaction-state.js';
 import type { SqlExecutor } from '../ports.js';
 import { claimDueHalfMessages, type DueHalfRow } from '../sql/claim-due-half-messages.js';
@@ -10,13 +11,12 @@ import { findTxMarker } from '../sql/find-tx-marker.js';
 import { halfAgeSnapshot, type HalfAgeRow } from '../sql/half-age-snapshot.js';
 import { pruneTxMarkers } from '../sql/prune-tx-markers.js';
 import type { HalfDecision } from '../sql/resolve-half-message.js';
-import { answerFromError, planCheck, type CheckAnswer, type CheckResult } from './check-decision.js';
+import { answerFromError, MARKER_FENCE_NOTE, planCheck, type CheckAnswer, type CheckPlan, type CheckResult } from './check-decision.js';
 import { defaultCheckerRegistry } from './checker-registry.js';
 import type { CheckerResolver, HalfMessageView } from './checker-types.js';
 import { resolveHalfCheckSettings, type HalfCheckOptions, type ResolvedHalfCheckSettings } from './half-check-settings.js';
 import type { HalfAgeSnapshot, HalfCheckEvents, HalfCheckStats } from './half-check-events.js';
 import { toHalfMessageView } from './half-message-view.js';
-import { WakeableSleep } from '../wakeable-sleep.js';
 import { withTimeout } from '../with-timeout.js';
 
 export type { HalfAgeSnapshot, HalfCheckEvents, HalfCheckStats } from './half-check-events.js';
@@ -56,11 +56,10 @@ export class HalfCheckService {
     failures: 0,
     ages: undefined,
   };
-  private running = false;
-  private loopDone: Promise<void> | undefined;
-  private readonly idle = new WakeableSleep();
-  private lastAgesAt = 0;
-  private lastPruneAt = 0;
+  /** The check passes, the age gauge and the marker pruning: three loops, each on its own schedule. */
+  private readonly passes: BackgroundLoop;
+  private readonly ageSnapshots: BackgroundLoop;
+  private readonly markerPrunes: BackgroundLoop;
   private readonly unreachableLoggedAt = new Map<string, number>();
   private parkedWarned = { count: 0, at: 0 };
 
@@ -69,7 +68,43 @@ export class HalfCheckService {
     this.events = new TypedEvents<HalfCheckEvents>(this.settings.logger);
     this.executor = options.executor;
     this.checker = options.checker ?? defaultCheckerRegistry();
-    this.lastPruneAt = Date.now();
+    const { logger, backoff } = this.settings;
+    this.passes = new BackgroundLoop({
+      what: 'half-message check pass',
+      // A full batch: more may be due, look again at once.
+      tick: async () => ((await this.checkOnce()) >= this.settings.batchSize ? 'again' : 'idle'),
+      minIdleMs: this.settings.pollIntervalMs,
+      backoff,
+      // nudge() looks now, after a failed pass too.
+      wakeEndsBackoff: true,
+      logger,
+      onError: (error, consecutiveFailures) => {
+        this.stats_.failures += 1;
+        this.events.emit('half:check-error', { error, consecutiveFailures });
+      },
+    });
+    this.ageSnapshots = new BackgroundLoop({
+      what: 'half-message age snapshot',
+      tick: async () => {
+        await this.snapshotAges();
+        return 'idle';
+      },
+      minIdleMs: this.settings.ageSnapshotIntervalMs,
+      backoff,
+      logger,
+    });
+    this.markerPrunes = new BackgroundLoop({
+      what: 'transaction marker pruning',
+      tick: async () => {
+        const pruned = await this.pruneMarkers();
+        if (pruned > 0) logger.debug('pruned transaction markers', { pruned });
+        return 'idle';
+      },
+      initialDelayMs: this.settings.markerPruneIntervalMs,
+      minIdleMs: this.settings.markerPruneIntervalMs,
+      backoff,
+      logger,
+    });
   }
 
   get stats(): HalfCheckStats {
@@ -81,13 +116,14 @@ export class HalfCheckService {
   }
 
   get isRunning(): boolean {
-    return this.running;
+    return this.passes.isRunning;
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loopDone = this.run();
+    if (this.passes.isRunning) return;
+    this.passes.start();
+    this.ageSnapshots.start();
+    this.markerPrunes.start();
     this.settings.logger.info('half-message check service started', {
       checkImmunityMs: this.settings.checkImmunityMs,
       checkIntervalMs: this.settings.checkIntervalMs,
@@ -97,15 +133,13 @@ export class HalfCheckService {
 
   /** Lets the checks in flight finish, then stops. */
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.idle.wake();
-    await this.loopDone;
+    if (!this.passes.isRunning) return;
+    await Promise.all([this.passes.stop(), this.ageSnapshots.stop(), this.markerPrunes.stop()]);
   }
 
   /** Looks now instead of at the next poll. */
   nudge(): void {
-    this.idle.wake();
+    this.passes.wake();
   }
 
   /** One pass: claims the due messages and checks them. Returns how many were checked. */
@@ -151,72 +185,76 @@ export class HalfCheckService {
     return this.executor.execute(pruneTxMarkers(this.settings.tables.marker, this.settings.tables.outbox, this.settings.markerRetentionMs));
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const checked = await this.checkOnce();
-        await this.housekeeping();
-        failures = 0;
-        if (checked >= this.settings.batchSize) continue;
-        await this.sleep(this.settings.pollIntervalMs);
-      } catch (error) {
-        failures += 1;
-        this.stats_.failures += 1;
-        this.events.emit('half:check-error', { error, consecutiveFailures: failures });
-        this.settings.logger.warn('half-message check pass failed; backing off', { error, consecutiveFailures: failures });
-        await this.sleep(this.settings.backoff(failures));
-      }
-    }
-  }
-
-  private async housekeeping(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastAgesAt >= this.settings.ageSnapshotIntervalMs) {
-      this.lastAgesAt = now;
-      await this.snapshotAges();
-    }
-    if (now - this.lastPruneAt >= this.settings.markerPruneIntervalMs) {
-      this.lastPruneAt = now;
-      const pruned = await this.pruneMarkers();
-      if (pruned > 0) this.settings.logger.debug('pruned transaction markers', { pruned });
-    }
-  }
-
   private async checkRow(row: DueHalfRow): Promise<void> {
     const startedAt = performance.now();
-    if (row.marker_check) {
-      await this.markerCheck(row, startedAt);
-      return;
+    const via = row.marker_check ? 'marker' : 'checker';
+    const checkCount = Number(row.check_count);
+    const answer = row.marker_check ? await this.readMarker(row) : await this.askChecker(row);
+    const plan = planCheck(answer, { checkCount, maxChecks: this.settings.maxChecks, schedule: this.settings.checkSchedule });
+    const error = answer.kind === 'failed' || answer.kind === 'unreachable' ? answer.error : undefined;
+    switch (plan.action) {
+      case 'none':
+        return;
+      case 'resolved':
+        this.record(row, plan.result, via, checkCount, startedAt, error);
+        this.stats_.resolved[plan.decision] += 1;
+        this.events.emit('half:resolved', { id: row.id, producerGroup: row.producer_group, decision: plan.decision, by: via });
+        return;
+      case 'resolve':
+        this.record(row, plan.result, via, checkCount, startedAt, error);
+        await this.decide(row, plan.decision, plan.note, via);
+        return;
+      case 'defer':
+        await this.defer(row, plan, via, checkCount, startedAt, error);
     }
+  }
+
+  private async askChecker(row: DueHalfRow): Promise<CheckAnswer> {
+    // Outside the try: a row that cannot be decoded fails the pass, it is not the checker failing.
     const view = toHalfMessageView(row);
-    let answer: CheckAnswer;
     if (!row.producer_group) {
-      answer = { kind: 'failed', error: new CheckerFailedError('(none)', 'the half message has no producer group to ask') };
-    } else {
-      try {
-        answer = { kind: 'answered', state: await this.checkWithin(view) };
-      } catch (error) {
-        answer = answerFromError(error);
-      }
+      return { kind: 'failed', error: new CheckerFailedError('(none)', 'the half message has no producer group to ask') };
     }
-    const plan = planCheck(answer, { checkCount: view.checkCount, maxChecks: this.settings.maxChecks, schedule: this.settings.checkSchedule });
-    const error = answer.kind === 'answered' ? undefined : answer.error;
-    if (plan.action === 'resolve') {
-      this.record(row, plan.result, 'checker', view.checkCount, startedAt, error);
-      await this.decide(row, plan.decision, plan.note, 'checker');
-      return;
+    try {
+      return { kind: 'answered', state: await this.checkWithin(view) };
+    } catch (error) {
+      return answerFromError(error);
     }
+  }
+
+  /** The default checker for local transactions in the outbox's own database: their marker. */
+  private async readMarker(row: DueHalfRow): Promise<CheckAnswer> {
+    const { outbox, marker } = this.settings.tables;
+    const transactionId = row.transaction_id ?? row.id;
+    this.stats_.markerChecks += 1;
+    if ((await this.executor.query(findTxMarker(marker, transactionId))).length > 0) return { kind: 'marker', outcome: 'present' };
+    const fenced = await this.executor.query(fenceHalfMessage(outbox, marker, row.id, transactionId, MARKER_FENCE_NOTE));
+    if (fenced.length > 0) return { kind: 'marker', outcome: 'fenced' };
+    // The fence waited for a local transaction still running, and it committed (or the row was
+    // decided meanwhile): read the marker again, in a new snapshot.
+    const after = await this.executor.query(findTxMarker(marker, transactionId));
+    return { kind: 'marker', outcome: after.length > 0 ? 'present' : 'settled' };
+  }
+
+  /** No decision: count the check (or not), schedule the next one, or park the row. */
+  private async defer(
+    row: DueHalfRow,
+    plan: Extract<CheckPlan, { action: 'defer' }>,
+    via: 'checker' | 'marker',
+    checkCount: number,
+    startedAt: number,
+    error: unknown,
+  ): Promise<void> {
     const counted = await this.executor.query<{ check_count: number }>(
       deferHalfCheck(this.settings.tables.outbox, row.id, {
-        seenCheckCount: view.checkCount,
+        seenCheckCount: checkCount,
         counted: plan.counted,
         nextCheckInMs: plan.nextCheckInMs,
         park: plan.park,
         note: plan.note,
       }),
     );
-    this.record(row, plan.result, 'checker', view.checkCount + plan.counted, startedAt, error);
+    this.record(row, plan.result, via, checkCount + plan.counted, startedAt, error);
     if (plan.result === 'UNREACHABLE') this.logUnreachable(row, error);
     else if (plan.result === 'ERROR') this.settings.logger.warn('half-message checker failed', { messageId: row.id, producerGroup: row.producer_group, error });
     if (plan.park && counted.length > 0) {
@@ -224,40 +262,10 @@ export class HalfCheckService {
       this.settings.logger.error('half message parked: maxChecks reached without a decision', {
         messageId: row.id,
         producerGroup: row.producer_group,
-        checks: view.checkCount + 1,
+        checks: checkCount + 1,
         reason: plan.note,
       });
-      this.events.emit('half:parked', { id: row.id, producerGroup: row.producer_group, checkCount: view.checkCount + 1, reason: plan.note });
-    }
-  }
-
-  /** The default checker for local transactions in the outbox's own database. */
-  private async markerCheck(row: DueHalfRow, startedAt: number): Promise<void> {
-    const { outbox, marker } = this.settings.tables;
-    const transactionId = row.transaction_id ?? row.id;
-    const checkCount = Number(row.check_count);
-    this.stats_.markerChecks += 1;
-    const found = await this.executor.query(findTxMarker(marker, transactionId));
-    if (found.length > 0) {
-      this.record(row, 'COMMIT', 'marker', checkCount, startedAt);
-      await this.decide(row, 'COMMIT', 'committed: its local transaction\'s marker is present', 'marker');
-      return;
-    }
-    const fenced = await this.executor.query(
-      fenceHalfMessage(outbox, marker, row.id, transactionId, 'rolled back: no marker of its local transaction after its deadline'),
-    );
-    if (fenced.length > 0) {
-      this.record(row, 'ROLLBACK', 'marker', checkCount, startedAt);
-      this.stats_.resolved.ROLLBACK += 1;
-      this.events.emit('half:resolved', { id: row.id, producerGroup: row.producer_group, decision: 'ROLLBACK', by: 'marker' });
-      return;
-    }
-    // The fence waited for a local transaction still running, and it committed (or the row was
-    // decided meanwhile): read the marker again, in a new snapshot.
-    const after = await this.executor.query(findTxMarker(marker, transactionId));
-    if (after.length > 0) {
-      this.record(row, 'COMMIT', 'marker', checkCount, startedAt);
-      await this.decide(row, 'COMMIT', 'committed: its local transaction\'s marker is present', 'marker');
+      this.events.emit('half:parked', { id: row.id, producerGroup: row.producer_group, checkCount: checkCount + 1, reason: plan.note });
     }
   }
 
@@ -319,10 +327,6 @@ export class HalfCheckService {
   private checkWithin(view: HalfMessageView): Promise<LocalTransactionState> {
     const ms = this.settings.checkTimeoutMs;
     return withTimeout(this.checker.check(view), ms, () => new CheckerFailedError(view.producerGroup, `no answer within checkTimeoutMs (${ms} ms)`));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return this.running ? this.idle.sleep(ms) : Promise.resolve();
   }
 
 }
